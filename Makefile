@@ -1,0 +1,39 @@
+# Comptoir: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup:  ## Create both Python environments if missing
+	@bash scripts/setup.sh
+
+model: setup  ## Train the Rasa model if its training data changed
+	@bash scripts/train.sh >/dev/null
+
+run: setup  ## Start actions, Rasa and the desk; prints the demo URL (Ctrl-C stops)
+	@model=$$(bash scripts/train.sh) && $(VENV)/bin/comptoir demo seed --if-empty && \
+	  ($(VENV)/bin/comptoir kb build >/dev/null 2>&1 || true) && \
+	  exec $(VENV)/bin/comptoir run --model "$$model"
+
+test: setup  ## Lint, pytest (unit + end-to-end on real servers), Rasa checks, NLU evaluation
+	@model=$$(bash scripts/train.sh) && \
+	  $(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && \
+	  bash scripts/rasa_checks.sh "$$model" && \
+	  COMPTOIR_TEST_MODEL="$$model" $(VENV)/bin/pytest
+
+lint:  ## ruff lint and format check
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format:  ## ruff format and autofix
+	@$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+bench: setup  ## Benchmarks: desk vs Rasa latency, knowledge-base quality and speed
+	@model=$$(bash scripts/train.sh) && COMPTOIR_TEST_MODEL="$$model" $(PY) -m benchmarks.run
+
+clean:  ## Remove runtime files (keeps environments and the model cache)
+	rm -rf .run results bench-results
+
+.PHONY: help setup model run test lint format bench clean

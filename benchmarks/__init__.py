@@ -1,0 +1,1 @@
+"""Comptoir's benchmarks (`make bench`): figures printed and written to bench-results/."""

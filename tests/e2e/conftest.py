@@ -1,0 +1,68 @@
+"""One real stack (action server, Rasa, desk) for the whole end-to-end session."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from comptoir.stack import Stack, isolated_stack
+
+
+def make_stack(
+    model: Path, tmp: Path, extra_env: dict[str, str] | None = None
+) -> tuple[Stack, Path]:
+    """A stack on free ports, with its own run folder and its own copy of the articles."""
+    return isolated_stack(model, tmp, extra_env)
+
+
+@pytest.fixture(scope="session")
+def stack_and_knowledge(rasa_model: Path, tmp_path_factory) -> Iterator[tuple[Stack, Path]]:
+    stack, knowledge = make_stack(rasa_model, tmp_path_factory.mktemp("stack"))
+    stack.start()
+    yield stack, knowledge
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def desk(stack_and_knowledge) -> Iterator[httpx.Client]:
+    stack, _ = stack_and_knowledge
+    with httpx.Client(base_url=stack.config.desk_url, timeout=60) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def knowledge_dir(stack_and_knowledge) -> Path:
+    return stack_and_knowledge[1]
+
+
+class Chat:
+    """A shopper's conversation through the desk API."""
+
+    def __init__(self, client: httpx.Client, lang: str | None = None) -> None:
+        self.client = client
+        self.id = f"t-{uuid.uuid4().hex[:12]}"
+        self.lang = lang
+
+    def say(self, text: str) -> list[dict]:
+        body = {"text": text} | ({"lang": self.lang} if self.lang else {})
+        response = self.client.post(f"/api/conversations/{self.id}/messages", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()["messages"]
+
+    def text(self, text: str) -> str:
+        """Everything the bot answered to one message, as one string."""
+        return "\n".join(m["text"] for m in self.say(text))
+
+
+@pytest.fixture
+def chat(desk) -> Chat:
+    return Chat(desk)
+
+
+@pytest.fixture
+def chat_factory(desk):
+    return lambda lang=None: Chat(desk, lang)

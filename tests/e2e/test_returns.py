@@ -1,0 +1,93 @@
+"""Returns and warranty requests through the desk, decided by the shop's policy."""
+
+from __future__ import annotations
+
+
+def verified(chat, number: str, proof: str) -> None:
+    chat.say(f"où est ma commande {number}")
+    chat.say(proof)
+
+
+def payloads(messages: list[dict]) -> dict[str, str]:
+    return {b["title"]: b["payload"] for m in messages for b in m["buttons"]}
+
+
+def test_change_of_mind_within_the_window(chat):
+    verified(chat, "CMD-10001", "75011")
+    reasons = payloads(chat.say("je veux retourner un article"))
+    resolution = payloads(chat.say(reasons["J'ai changé d'avis"]))
+    summary = chat.say(resolution["Remboursement"])
+    text = summary[-1]["text"]
+    assert "Droit de rétractation : livré le" in text and "vous avez jusqu'au" in text
+    assert "4,90 €" in text
+    done = chat.say(payloads(summary)["Oui, je confirme"])
+    created = next(m["custom"] for m in done if m["custom"].get("kind") == "return_created")
+    assert created["return_number"].startswith("R-2026-") and created["created"]
+    assert "10 jours après réception" in done[0]["text"]
+
+
+def test_too_late_is_refused_with_warranty_and_a_person_offered(chat):
+    verified(chat, "CMD-10014", "33000")
+    reasons = payloads(chat.say("je souhaite renvoyer ma commande"))
+    refused = chat.say(reasons["J'ai changé d'avis"])
+    assert "Le délai de rétractation est dépassé" in refused[-1]["text"]
+    options = payloads(refused)
+    assert options["Parler à un conseiller"] == "/request_human"
+    assert "defective" in options["C'est un défaut"]
+
+
+def test_damaged_parcel_gets_a_free_label(chat):
+    verified(chat, "CMD-10015", "69003")
+    items = payloads(chat.say("mon colis est arrivé abîmé"))
+    reasons = payloads(chat.say(items["Enceinte Nova"]))
+    resolution = payloads(chat.say(reasons["Abîmé à la livraison"]))
+    summary = chat.say(resolution["Échange"])
+    assert "à nos frais" in summary[-1]["text"] and "prépayée offerte" in summary[-1]["text"]
+    done = chat.text(payloads(summary)["Oui, je confirme"])
+    assert "https://retours.example/R-2026-" in done
+
+
+def test_defect_solved_by_the_tip_creates_no_return(chat, desk):
+    verified(chat, "CMD-10017", "SW1A 1AA")
+    reasons = payloads(chat.say("ma veilleuse est en panne, je veux la renvoyer"))
+    tip = chat.say(reasons["Défectueux, en panne"])
+    assert "trois vérifications" in tip[0]["text"]  # the lamp troubleshooting article
+    solved = chat.text(payloads(tip)["Oui, c'est réglé"])
+    assert "Aucun retour n'est donc nécessaire" in solved
+    assert "Aucun retour n'est ouvert" in chat.text("où en est mon retour ?")
+
+
+def test_double_confirmation_creates_one_record(chat):
+    verified(chat, "CMD-10015", "69003")
+    items = payloads(chat.say("je veux retourner un article"))
+    reasons = payloads(chat.say(items["Bougie Figuier"]))
+    resolution = payloads(chat.say(reasons["J'ai changé d'avis"]))
+    summary = chat.say(resolution["Remboursement"])
+    first = chat.say(payloads(summary)["Oui, je confirme"])
+    number = next(m["custom"]["return_number"] for m in first if m["custom"].get("return_number"))
+    # The shopper goes through it again and confirms a second time.
+    items = payloads(chat.say("je veux retourner un article"))
+    reasons = payloads(chat.say(items["Bougie Figuier"]))
+    resolution = payloads(chat.say(reasons["J'ai changé d'avis"]))
+    summary = chat.say(resolution["Remboursement"])
+    second = chat.say(payloads(summary)["Oui, je confirme"])
+    again = next(m["custom"] for m in second if m["custom"].get("return_number"))
+    assert again == {"kind": "return_created", "return_number": number, "created": False}
+    assert "déjà ouvert" in second[0]["text"]
+
+
+def test_return_status_with_an_overdue_refund_goes_to_a_person(chat):
+    verified(chat, "CMD-10016", "chloe.petit@example.fr")
+    messages = chat.say("où en est mon remboursement ?")
+    text = "\n".join(m["text"] for m in messages)
+    assert "R-2026-" in text and "received" in text
+    assert "Remboursement promis au plus tard le" in text
+    assert "en retard sur notre promesse" in text
+    assert messages[-1]["custom"] == {"kind": "refund_overdue", "priority": True}
+
+
+def test_return_asks_to_verify_the_order_first(chat):
+    assert "numéro de commande" in chat.text("je veux retourner un article")
+    chat.say("CMD-10001")
+    reasons = chat.say("lea.martin@example.fr")
+    assert "Pour quelle raison" in "\n".join(m["text"] for m in reasons)

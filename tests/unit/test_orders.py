@@ -1,0 +1,124 @@
+"""Order numbers, verification and its rate limit, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete
+
+from comptoir.shop.db import sessions, upgrade
+from comptoir.shop.demo import demo_orders
+from comptoir.shop.describe import describe_order
+from comptoir.shop.importer import import_records
+from comptoir.shop.models import VerificationAttempt
+from comptoir.shop.numbers import normalise_order_number
+from comptoir.shop.service import load_order
+from comptoir.shop.verification import (
+    Outcome,
+    identity_is_valid,
+    sign_identity,
+    verify,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("n° 10001", "CMD-10001"),
+        ("#cmd-10001", "CMD-10001"),
+        ("ma commande c'est 10001", "CMD-10001"),
+        ("CMD10001", "CMD-10001"),
+        ("où est ma commande CMD-10023 ?", "CMD-10023"),
+        ("order #10042", "CMD-10042"),
+        ("numéro 10042 svp", "CMD-10042"),
+        ("10001 et 75011", None),  # two candidates: ask rather than guess
+        ("j'ai payé 10001 €", None),
+        ("bonjour", None),
+        ("", None),
+    ],
+)
+def test_order_numbers_as_shoppers_type_them(text, number):
+    assert normalise_order_number(text) == number
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def shop(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'shop.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url").replace("+psycopg", "+psycopg")
+    upgrade(url)
+    session = sessions(url)()
+    import_records(session, demo_orders(date.today()))
+    session.execute(delete(VerificationAttempt))
+    session.commit()
+    yield session
+    session.close()
+
+
+def test_import_is_idempotent_and_reports_bad_records(shop):
+    good = demo_orders(date.today())[:2]
+    bad = {**good[0], "number": "hello", "email": "not-an-email"}
+    report = import_records(shop, [*good, bad, {"number": "CMD-1"}])
+    assert (report.created, report.updated) == (0, 2)
+    assert len(report.errors) == 2
+    assert "record 3" in report.errors[0] and "email" in report.errors[0]
+
+
+def test_verification_by_email_or_postcode(shop):
+    conversation = uuid.uuid4().hex
+    assert (
+        verify(shop, conversation, "CMD-10001", "Lea.Martin@example.fr ").outcome
+        is Outcome.VERIFIED
+    )
+    assert verify(shop, conversation, "CMD-10001", "75 011").outcome is Outcome.VERIFIED
+    assert verify(shop, conversation, "CMD-10001", "69003").outcome is Outcome.REJECTED
+    assert verify(shop, conversation, "CMD-99999", "75011").outcome is Outcome.REJECTED
+
+
+def test_three_failures_lock_the_conversation(shop):
+    conversation = uuid.uuid4().hex
+    for _ in range(2):
+        assert verify(shop, conversation, "CMD-10002", "x@y.fr").outcome is Outcome.REJECTED
+    assert verify(shop, conversation, "CMD-10002", "x@y.fr").outcome is Outcome.LOCKED
+    right = verify(shop, conversation, "CMD-10002", "james.wilson@example.co.uk")
+    assert right.outcome is Outcome.LOCKED
+
+
+def test_five_failures_on_one_order_lock_it_for_an_hour_from_any_conversation(shop):
+    now = datetime.now(UTC)
+    for attempt in range(5):
+        verify(shop, f"attacker-{attempt}", "CMD-10008", "guess@x.fr", now=now)
+    owner = verify(shop, "owner", "CMD-10008", "tom.bernard@example.fr", now=now)
+    assert owner.outcome is Outcome.LOCKED
+    later = verify(
+        shop,
+        "owner",
+        "CMD-10008",
+        "tom.bernard@example.fr",
+        now=now + timedelta(hours=1, minutes=1),
+    )
+    assert later.outcome is Outcome.VERIFIED
+
+
+def test_signed_identity():
+    signature = sign_identity("Lea.Martin@example.fr", "s3cret")
+    assert identity_is_valid("lea.martin@example.fr", signature, "s3cret")
+    assert not identity_is_valid("lea.martin@example.fr", signature, "other")
+    assert not identity_is_valid("tom@example.fr", signature, "s3cret")
+    assert not identity_is_valid("", "", "s3cret")
+
+
+def test_description_of_a_late_order_starts_with_the_delay(shop):
+    report = describe_order(load_order(shop, "CMD-10003"), "fr", date.today())
+    assert report.late and report.messages[0].startswith("Votre commande CMD-10003 est en retard")
+    english = describe_order(load_order(shop, "CMD-10003"), "en", date.today())
+    assert english.messages[0].startswith("Your order CMD-10003 is late")
+
+
+def test_stuck_parcel_and_exception_offer_an_inquiry(shop):
+    assert describe_order(load_order(shop, "CMD-10005"), "fr", date.today()).offer_inquiry
+    assert describe_order(load_order(shop, "CMD-10010"), "fr", date.today()).offer_inquiry
+    assert not describe_order(load_order(shop, "CMD-10002"), "fr", date.today()).offer_inquiry
