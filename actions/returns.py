@@ -8,9 +8,11 @@ and is explained with its rule and dates.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
+import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -21,7 +23,7 @@ from comptoir.settings import get_settings
 from comptoir.shop import wording
 from comptoir.shop.eligibility import decide
 from comptoir.shop.models import Order
-from comptoir.shop.policy import REASONS, load_policy
+from comptoir.shop.policy import REASONS, ReturnsPolicy, load_policy
 from comptoir.shop.returns import create_return, refund_due, refund_overdue, returns_of
 from comptoir.shop.service import load_order, open_session
 
@@ -38,7 +40,19 @@ RESOLUTION_LABELS = {
     "exchange": ("Échange", "Exchange"),
     "repair": ("Réparation", "Repair"),
 }
+STATUS_LABELS = {
+    "requested": ("demandé", "requested"),
+    "label_sent": ("étiquette envoyée", "label sent"),
+    "in_transit": ("en route vers nous", "on its way to us"),
+    "received": ("reçu", "received"),
+    "inspected": ("vérifié", "inspected"),
+    "refunded": ("remboursé", "refunded"),
+    "exchanged": ("échangé", "exchanged"),
+    "repaired": ("réparé", "repaired"),
+    "rejected": ("refusé", "rejected"),
+}
 TIPS = {"lighting": "depannage-lampe", "audio": "depannage-enceinte"}
+logger = logging.getLogger(__name__)
 RESET = ["return_sku", "return_reason", "return_resolution", "return_step"]
 
 
@@ -56,6 +70,37 @@ def delivered_on(order: Order) -> date | None:
 
 def _reset() -> list[dict[str, Any]]:
     return [SlotSet(name, None) for name in RESET]
+
+
+def status_label(status: str, language: str) -> str:
+    """A return status as a shopper reads it ("étiquette envoyée", not ``label_sent``)."""
+    return t(language, *STATUS_LABELS.get(status, (status, status)))
+
+
+def policy_or_apology(dispatcher: CollectingDispatcher, language: str) -> ReturnsPolicy | None:
+    """The shop's policy, or a polite apology when the operator's file is broken.
+
+    A typo in ``policy/returns.yml`` must never become a stack trace in the chat, nor a
+    decision taken on a half-read rule: no decision at all, and a person to turn to.
+    """
+    try:
+        return load_policy()
+    except (OSError, ValueError, yaml.YAMLError):
+        logger.exception("the returns policy cannot be read: no return decision is taken")
+        dispatcher.utter_message(
+            text=t(
+                language,
+                "Je ne peux pas traiter les retours pour le moment. Un conseiller peut s'en charger.",
+                "I can't handle returns right now. An agent can take care of it.",
+            ),
+            buttons=[
+                {
+                    "title": t(language, "Parler à un conseiller", "Talk to an agent"),
+                    "payload": "/request_human",
+                }
+            ],
+        )
+        return None
 
 
 class ActionReturnFlow(Action):
@@ -84,7 +129,9 @@ class ActionReturnFlow(Action):
             value = next(tracker.get_latest_entity_values(name), None)
             if value:
                 slots[name] = value
-        policy = load_policy()
+        policy = policy_or_apology(dispatcher, language)
+        if policy is None:
+            return _reset()
         with open_session(get_settings().shop_db_url) as session:
             order = load_order(session, number)
             if order is None:
@@ -248,10 +295,8 @@ class ActionReturnFlow(Action):
             if eligibility.payer == "shop"
             else t(
                 language,
-                f"L'étiquette de retour coûte {policy.shopper_label_cost_eur:.2f} €, déduits du remboursement.".replace(
-                    ".", ",", 1
-                ),
-                f"The return label costs €{policy.shopper_label_cost_eur:.2f}, deducted from the refund.",
+                f"L'étiquette de retour coûte {wording.euros(policy.shopper_label_cost_eur, 'fr')}, déduits du remboursement.",
+                f"The return label costs {wording.euros(policy.shopper_label_cost_eur, 'en')}, deducted from the refund.",
             )
         )
         resolution = t(language, *RESOLUTION_LABELS[slots["return_resolution"]])
@@ -350,8 +395,8 @@ class ActionReturnFlow(Action):
             if eligibility.payer == "shop"
             else t(
                 language,
-                "\nImprimez l'étiquette depuis votre compte (4,90 € déduits du remboursement).",
-                "\nPrint the label from your account (€4.90 deducted from the refund).",
+                f"\nImprimez l'étiquette depuis votre compte ({wording.euros(policy.shopper_label_cost_eur, 'fr')} déduits du remboursement).",
+                f"\nPrint the label from your account ({wording.euros(policy.shopper_label_cost_eur, 'en')} deducted from the refund).",
             )
         )
         dispatcher.utter_message(
@@ -392,7 +437,9 @@ class ActionReturnStatus(Action):
                 SlotSet("pending_task", "return_status"),
                 FollowupAction("action_order_status_start"),
             ]
-        policy = load_policy()
+        policy = policy_or_apology(dispatcher, language)
+        if policy is None:
+            return []
         with open_session(get_settings().shop_db_url) as session:
             records = returns_of(session, number)
             if not records:
@@ -407,12 +454,14 @@ class ActionReturnStatus(Action):
             overdue = False
             for record in records:
                 steps = ", ".join(
-                    f"{e.status} ({wording.day(e.at.date(), language)})" for e in record.history
+                    f"{status_label(e.status, language)} ({wording.day(e.at.date(), language)})"
+                    for e in record.history
                 )
+                state = status_label(record.status, language)
                 text = t(
                     language,
-                    f"Retour {record.number} : {record.status}. Étapes : {steps}.",
-                    f"Return {record.number}: {record.status}. Steps: {steps}.",
+                    f"Retour {record.number} : {state}. Étapes : {steps}.",
+                    f"Return {record.number}: {state}. Steps: {steps}.",
                 )
                 due = refund_due(policy, record)
                 if due:

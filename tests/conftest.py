@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,10 +26,26 @@ def port_open(host: str, port: int) -> bool:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
+    """A brand-new database for this test session, dropped at the end.
+
+    The server is shared with other runs (and CI runs against the server as an earlier
+    session left it), so tests never touch the `test` database's own tables: whatever
+    schema or Alembic revision an older checkout left there cannot leak into this run.
+    """
     if not port_open("127.0.0.1", 5432):
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    return POSTGRES_URL
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(POSTGRES_URL)
+    name = f"comptoir_test_{uuid.uuid4().hex[:12]}"
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield admin.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -70,6 +70,15 @@ class ReturnsPolicy(BaseModel):
         return sku in ex.skus or category in ex.categories
 
 
-def load_policy(path: Path = POLICY_FILE) -> ReturnsPolicy:
-    """Read and validate the policy file (raises pydantic's ValidationError on mistakes)."""
+def load_policy(path: Path | None = None) -> ReturnsPolicy:
+    """Read and validate the policy file (raises pydantic's ValidationError on mistakes).
+
+    Without a path, the operator's ``COMPTOIR_RETURNS_POLICY`` (default
+    ``policy/returns.yml``) is read: every decision reads it afresh, so an edit applies
+    to the next conversation without a restart.
+    """
+    if path is None:
+        from comptoir.settings import get_settings
+
+        path = get_settings().returns_policy
     return ReturnsPolicy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})

@@ -46,6 +46,13 @@ def day(value: date, language: str) -> str:
     return f"{weekday} {value.day} {MONTHS[language][value.month - 1]}"
 
 
+def euros(amount: float, language: str) -> str:
+    """ "4,90 €" in French, "€4.90" in English."""
+    if language == "fr":
+        return f"{amount:.2f} €".replace(".", ",")
+    return f"€{amount:.2f}"
+
+
 def moment(value: datetime, language: str) -> str:
     """A tracking event's date and time."""
     if language == "fr":

@@ -44,10 +44,9 @@ def test_widget_language_used_for_ambiguous_first_message(chat_factory):
     assert "What else can I do" in chat.text("ok")
 
 
-def test_tasks_not_built_yet_say_so_and_give_contacts(chat):
+def test_a_return_without_a_verified_order_asks_for_the_order_first(chat):
     answer = chat.text("je veux retourner un article")
-    assert "pas encore" in answer
-    assert "support@atelier-lumiere.example" in answer
+    assert "numéro de commande" in answer
 
 
 def test_request_human_gives_a_way_to_reach_a_person(chat):

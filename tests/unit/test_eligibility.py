@@ -27,6 +27,26 @@ def test_policy_cannot_go_below_the_law():
         ReturnsPolicy.model_validate({"return_shipping": {"defective": "shopper"}})
 
 
+def test_a_typo_in_the_policy_file_names_the_field(tmp_path):
+    broken = tmp_path / "returns.yml"
+    broken.write_text("withdrawal_days: 14\nrefund_dayz: 10\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="refund_dayz"):
+        load_policy(broken)
+
+
+def test_the_operator_can_point_to_another_policy_file(tmp_path, monkeypatch):
+    from comptoir.settings import get_settings
+
+    own = tmp_path / "returns.yml"
+    own.write_text("withdrawal_days: 30\n", encoding="utf-8")
+    monkeypatch.setenv("COMPTOIR_RETURNS_POLICY", str(own))
+    get_settings.cache_clear()
+    try:
+        assert load_policy().withdrawal_days == 30
+    finally:
+        get_settings.cache_clear()
+
+
 @given(days)
 def test_deadline_is_a_working_day_at_least_14_days_after_delivery(delivered):
     deadline = withdrawal_deadline(POLICY, delivered)

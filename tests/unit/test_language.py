@@ -21,6 +21,8 @@ from comptoir.language import choose_language, detect_language
         ("ok", None),
         ("CMD-10001", None),
         ("", None),
+        ('/start_return{"return_reason":"changed_mind"}', None),
+        ("/request_human", None),
     ],
 )
 def test_detect_language(text, expected):
@@ -38,3 +40,8 @@ def test_ambiguous_message_keeps_the_conversation_language():
 def test_new_conversation_starts_in_the_widget_language():
     assert choose_language("ok", requested="en", current=None) == "en"
     assert choose_language("ok", requested=None, current=None) == "fr"
+
+
+def test_a_clicked_button_keeps_the_conversation_in_french():
+    payload = '/start_return{"return_resolution":"refund"}'
+    assert choose_language(payload, requested="fr", current="fr") == "fr"
