@@ -21,6 +21,7 @@ run: setup  ## Start actions, Rasa and the desk; prints the demo URL (Ctrl-C sto
 test: setup  ## Lint, pytest (unit + end-to-end on real servers), Rasa checks, NLU evaluation
 	@model=$$(bash scripts/train.sh) && \
 	  $(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && \
+	  $(PY) scripts/check_widget_size.py && \
 	  bash scripts/rasa_checks.sh "$$model" && \
 	  COMPTOIR_TEST_MODEL="$$model" $(VENV)/bin/pytest
 

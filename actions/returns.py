@@ -112,6 +112,20 @@ class ActionReturnFlow(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        """One step, then wait for the shopper.
+
+        The step resets or moves ``return_step``, which the rules that led here were
+        conditioned on; without an explicit wait, no rule matches the new state and
+        Rasa's fallback would revert the shopper's message, undoing the step.
+        """
+        events = await self._step(dispatcher, tracker)
+        if not any(event.get("event") == "followup" for event in events):
+            events.append(FollowupAction("action_listen"))
+        return events
+
+    async def _step(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[dict[str, Any]]:
         language = language_of(tracker)
         number = tracker.get_slot("verified_order")
         if not number:  # verify the order first, then come back here
@@ -212,8 +226,8 @@ class ActionReturnFlow(Action):
                     dispatcher.utter_message(
                         text=t(
                             language,
-                            f"Avant tout, un conseil qui règle souvent le problème :\n\n{article.short_answer}",
-                            f"First, a tip that often solves it:\n\n{article.short_answer}",
+                            f"Avant tout, un conseil qui règle souvent le problème :\n{article.short_answer}",
+                            f"First, a tip that often solves it:\n{article.short_answer}",
                         )
                     )
                     dispatcher.utter_message(

@@ -107,18 +107,24 @@ def detect_language(text: str) -> Language | None:
 
 
 def choose_language(
-    text: str, requested: str | None, current: str | None, default: Language = "fr"
+    text: str,
+    requested: str | None,
+    current: str | None,
+    default: Language = "fr",
+    *,
+    chosen: bool = False,
 ) -> Language:
     """Pick the reply language for one message.
 
-    What the shopper writes wins (they switched to English mid-chat); otherwise the
-    conversation keeps its language; a new conversation starts in the language the
-    widget asked for.
+    What the shopper writes wins (they switched to English mid-chat); then a language
+    the shopper picked in the widget (``chosen``); otherwise the conversation keeps its
+    language; a new conversation starts in the language the widget asked for.
     """
     detected = detect_language(text)
     if detected:
         return detected
-    for candidate in (current, requested):
+    order = (requested, current) if chosen else (current, requested)
+    for candidate in order:
         if candidate in SUPPORTED:
             return candidate  # type: ignore[return-value]
     return default

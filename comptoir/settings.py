@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         None, description="redis://host:port/db for Rasa's lock store (in-memory when unset)."
     )
 
+    allowed_origins: list[str] = Field(
+        ["*"],
+        description="Shop origins allowed to embed the widget (CORS), e.g. "
+        '\'["https://shop.example"]\'. "*" allows any.',
+    )
+
     max_message_chars: int = 2000
     default_language: str = "fr"
 

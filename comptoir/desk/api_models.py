@@ -27,6 +27,19 @@ class IncomingMessage(BaseModel):
     text: str
     lang: Literal["fr", "en"] | None = None
     customer: SignedCustomer | None = None
+    client_id: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="The widget's id for this message: a retried send is not relayed twice.",
+    )
+    label: str | None = Field(
+        None,
+        max_length=200,
+        description="What the shopper clicked (a button's title) when text is its payload.",
+    )
+    lang_chosen: bool = Field(
+        False, description="The shopper picked `lang` in the widget: it beats the chat's language."
+    )
 
     @field_validator("text")
     @classmethod
@@ -45,6 +58,15 @@ class IncomingFeedback(BaseModel):
     article_id: str
     vote: Literal["up", "down"]
     question: str = ""
+
+
+class IncomingSatisfaction(BaseModel):
+    """Body of ``POST /api/conversations/{id}/satisfaction`` (end-of-chat score)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    score: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=1000)
 
 
 def describe_validation_error(error: ValidationError, max_chars: int) -> str:

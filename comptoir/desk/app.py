@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sanic import Request, Sanic, file
+from sanic import HTTPResponse, Request, Sanic, Websocket, empty, file, html
 from sanic import json as json_response
 from sanic.exceptions import SanicException
 
@@ -21,8 +21,10 @@ from comptoir.desk.api_models import (
     CONVERSATION_ID,
     IncomingFeedback,
     IncomingMessage,
+    IncomingSatisfaction,
     describe_validation_error,
 )
+from comptoir.desk.hub import CLOSE, Hub
 from comptoir.desk.rasa_client import BotUnavailable, RasaClient
 from comptoir.desk.replies import bot_unavailable
 from comptoir.desk.store import ConversationStore
@@ -51,15 +53,56 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
         app.ctx.store = ConversationStore(settings.desk_db_url)
         await app.ctx.store.create_schema()
         app.ctx.rasa = RasaClient(settings.rasa_url, settings.actions_url, settings.rasa_timeout_s)
+        app.ctx.hub = Hub()
+
+    @app.on_response
+    async def _cors(request: Request, response: HTTPResponse) -> None:
+        """Let the shop's pages (another origin) call the API and load the widget."""
+        origin = request.headers.get("origin")
+        if not origin:
+            return
+        allowed = settings.allowed_origins
+        if "*" in allowed or origin in allowed:
+            response.headers["Access-Control-Allow-Origin"] = "*" if "*" in allowed else origin
+            response.headers["Vary"] = "Origin"
+
+    async def _preflight(_request: Request, conversation_id: str):
+        return empty(
+            headers={
+                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                "Access-Control-Allow-Headers": "Content-Type",
+                "Access-Control-Max-Age": "600",
+            }
+        )
+
+    for action in ("messages", "feedback", "satisfaction"):  # the widget's JSON calls
+        app.add_route(
+            _preflight,
+            f"/api/conversations/<conversation_id>/{action}",
+            methods=["OPTIONS"],
+            name=f"preflight_{action}",
+        )
+
+    @app.get("/widget.js")
+    async def widget_script(_request: Request):
+        return await file(
+            STATIC_DIR / "widget.js",
+            mime_type="application/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
 
     @app.after_server_stop
     async def _close(app: Sanic, _loop: Any) -> None:
         await app.ctx.rasa.close()
         await app.ctx.store.close()
 
+    demo_html = (STATIC_DIR / "demo.html").read_text(encoding="utf-8")
+
     @app.get("/")
-    async def demo_page(_request: Request):
-        return await file(STATIC_DIR / "demo.html", mime_type="text/html")
+    async def demo_page(request: Request):
+        """The demo shop, with the widget's script tag pointing at this desk."""
+        desk_url = f"{request.scheme}://{request.host}"
+        return html(demo_html.replace("__DESK_URL__", desk_url))
 
     @app.get("/health")
     async def health(request: Request):
@@ -87,12 +130,65 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
     async def get_history(request: Request, conversation_id: str):
         if not CONVERSATION_ID.match(conversation_id):
             return _error(400, "invalid_conversation_id", "use 1-64 letters, digits, - or _")
-        history = await request.app.ctx.store.history(conversation_id)
+        after = _after(request)
+        if after is None:
+            return _error(400, "invalid_after", "'after' must be a message seq (0 or more)")
+        history = await request.app.ctx.store.history(conversation_id, after)
         if history is None:
             return _error(404, "unknown_conversation", "no conversation with this id")
         return json_response(
             {"conversation_id": conversation_id, "messages": [m.as_json() for m in history]}
         )
+
+    def _after(request: Request) -> int | None:
+        """The ``after`` query parameter: the last seq the widget already has."""
+        raw = request.args.get("after", "0")
+        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+    @app.websocket("/api/conversations/<conversation_id>/ws")
+    async def live(request: Request, ws: Websocket, conversation_id: str):
+        """Push every new message of the conversation, after catching up from ``after``.
+
+        Subscribing before reading the history means nothing falls between the two;
+        the seq check drops what both delivered. The widget reconnects with the last seq
+        it saw, so a network drop never loses nor repeats a message.
+        """
+        after = _after(request)
+        if not CONVERSATION_ID.match(conversation_id) or after is None:
+            await ws.close(code=1008, reason="invalid conversation id or 'after'")
+            return
+        hub: Hub = request.app.ctx.hub
+        queue = hub.subscribe(conversation_id)
+        try:
+            last = after
+            for message in await request.app.ctx.store.history(conversation_id, after) or []:
+                await ws.send(json.dumps({"type": "message", "message": message.as_json()}))
+                last = message.seq
+            while True:
+                try:
+                    item = await asyncio.wait_for(queue.get(), timeout=20)
+                except TimeoutError:
+                    await ws.send(json.dumps({"type": "ping"}))  # fails once the socket is gone
+                    continue
+                if item is CLOSE:
+                    await ws.close(code=1013, reason="too slow; reconnect")
+                    return
+                if item["seq"] > last:
+                    await ws.send(json.dumps({"type": "message", "message": item}))
+                    last = item["seq"]
+        finally:
+            hub.unsubscribe(conversation_id, queue)
+
+    @app.post("/api/conversations/<conversation_id>/satisfaction")
+    async def post_satisfaction(request: Request, conversation_id: str):
+        rating, problem = _parse(request, conversation_id, IncomingSatisfaction)
+        if problem is not None:
+            return problem
+        if not await request.app.ctx.store.record_satisfaction(
+            conversation_id, rating.score, rating.comment
+        ):
+            return _error(404, "unknown_conversation", "no conversation with this id")
+        return json_response({"ok": True})
 
     def _parse(request: Request, conversation_id: str, model: type):
         """The validated body, or the 400 response that explains what is wrong."""
@@ -139,16 +235,35 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
     async def _relay(app: Sanic, conversation_id: str, incoming: IncomingMessage):
         store: ConversationStore = app.ctx.store
         rasa: RasaClient = app.ctx.rasa
+        hub: Hub = app.ctx.hub
         current = await store.language_of(conversation_id)
-        language = choose_language(incoming.text, incoming.lang, current)
-        message_id = await store.append(
+        language = choose_language(
+            incoming.text, incoming.lang, current, chosen=incoming.lang_chosen
+        )
+        custom: dict[str, Any] = {"language": language}
+        if incoming.client_id:
+            custom["client_id"] = incoming.client_id
+        if incoming.label:
+            custom["label"] = incoming.label
+        shopper = await store.append(
             conversation_id,
             "shopper",
             incoming.text,
             language=language,
-            payload={"custom": {"language": language}},
+            payload={"custom": custom},
             delivered=False,
+            client_id=incoming.client_id,
         )
+        if shopper is None:  # the widget re-sent a message that had arrived: not twice
+            return json_response(
+                {
+                    "conversation_id": conversation_id,
+                    "language": language,
+                    "duplicate": True,
+                    "messages": [],
+                }
+            )
+        hub.publish(conversation_id, shopper.as_json())
         metadata: dict[str, Any] = {"lang": language, "widget_lang": incoming.lang}
         if incoming.customer is not None:
             # Checked by the action server against the shop's secret; never trusted here.
@@ -170,16 +285,18 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
                 },
                 status=503,
             )
-        await store.mark_delivered(message_id, True)
+        await store.mark_delivered(shopper.id, True)
         for message in messages:
             language = message["custom"].get("language", language)
-            await store.append(
+            stored = await store.append(
                 conversation_id,
                 "bot",
                 message["text"],
                 language=language,
                 payload={"buttons": message["buttons"], "custom": message["custom"]},
             )
+            message["seq"] = stored.seq
+            hub.publish(conversation_id, stored.as_json())
         return json_response(
             {"conversation_id": conversation_id, "language": language, "messages": messages}
         )

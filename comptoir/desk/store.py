@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -63,10 +64,38 @@ class Feedback(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class ClientMessage(Base):
+    """The widget's own id for a shopper message: a retried send is recognised, not relayed.
+
+    The widget gives every message an id before sending it; a message sent again after a
+    network drop (the first attempt may have arrived) hits the primary key and is not
+    written or relayed a second time.
+    """
+
+    __tablename__ = "desk_client_messages"
+
+    conversation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_id: Mapped[int] = mapped_column(Integer)
+
+
+class Satisfaction(Base):
+    """The 1-5 score a shopper gives when ending the chat."""
+
+    __tablename__ = "desk_satisfaction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 @dataclass(frozen=True)
 class StoredMessage:
-    """A message as the API returns it."""
+    """A message as the API returns it (``id`` is internal, ``seq`` is public)."""
 
+    id: int
     seq: int
     sender: str
     text: str
@@ -125,9 +154,44 @@ class ConversationStore:
         language: str,
         payload: dict[str, Any] | None = None,
         delivered: bool = True,
-    ) -> int:
-        """Append a message; create the conversation on its first message. Returns its id."""
+        client_id: str | None = None,
+    ) -> StoredMessage | None:
+        """Append a message; create the conversation on its first message.
+
+        Returns the stored message, or ``None`` when ``client_id`` was already used in
+        this conversation (the widget retried a send that had arrived).
+        """
+        try:
+            return await self._append(
+                conversation_id,
+                sender,
+                text,
+                language=language,
+                payload=payload,
+                delivered=delivered,
+                client_id=client_id,
+            )
+        except IntegrityError:
+            if client_id is None:
+                raise
+            return None
+
+    async def _append(
+        self,
+        conversation_id: str,
+        sender: str,
+        text: str,
+        *,
+        language: str,
+        payload: dict[str, Any] | None,
+        delivered: bool,
+        client_id: str | None,
+    ) -> StoredMessage | None:
         async with self._sessions.begin() as session:
+            if client_id is not None:
+                known = await session.get(ClientMessage, (conversation_id, client_id))
+                if known is not None:
+                    return None
             conversation = await session.get(Conversation, conversation_id, with_for_update=True)
             now = _now()
             if conversation is None:
@@ -152,7 +216,14 @@ class ConversationStore:
             )
             session.add(message)
             await session.flush()
-            return message.id
+            if client_id is not None:
+                session.add(
+                    ClientMessage(
+                        conversation_id=conversation_id, client_id=client_id, message_id=message.id
+                    )
+                )
+                await session.flush()
+            return _stored(message)
 
     async def mark_delivered(self, message_id: int, delivered: bool) -> None:
         """Record whether a shopper message reached the bot."""
@@ -203,25 +274,51 @@ class ConversationStore:
             conversation = await session.get(Conversation, conversation_id)
             return conversation.language if conversation else None
 
-    async def history(self, conversation_id: str) -> list[StoredMessage] | None:
-        """All messages of a conversation in order, or ``None`` if it does not exist."""
+    async def history(self, conversation_id: str, after: int = 0) -> list[StoredMessage] | None:
+        """Messages of a conversation in order (those after ``seq`` = ``after``), or ``None``
+        if the conversation does not exist."""
         async with self._sessions() as session:
             if await session.get(Conversation, conversation_id) is None:
                 return None
             rows = await session.scalars(
                 select(Message)
-                .where(Message.conversation_id == conversation_id)
+                .where(Message.conversation_id == conversation_id, Message.seq > after)
                 .order_by(Message.seq)
             )
-            return [
-                StoredMessage(
-                    seq=row.seq,
-                    sender=row.sender,
-                    text=row.text,
-                    buttons=list(row.payload.get("buttons", [])),
-                    custom=dict(row.payload.get("custom", {})),
-                    delivered=row.delivered,
-                    created_at=row.created_at,
+            return [_stored(row) for row in rows]
+
+    async def record_satisfaction(self, conversation_id: str, score: int, comment: str) -> bool:
+        """Keep the end-of-chat score; only for a conversation that exists."""
+        async with self._sessions.begin() as session:
+            if await session.get(Conversation, conversation_id) is None:
+                return False
+            session.add(
+                Satisfaction(
+                    conversation_id=conversation_id,
+                    score=score,
+                    comment=comment[:1000],
+                    created_at=_now(),
                 )
-                for row in rows
-            ]
+            )
+            return True
+
+    async def satisfaction_summary(self) -> dict[str, float | int]:
+        """How many scores and their mean (for the console and the benchmarks)."""
+        async with self._sessions() as session:
+            count, mean = (
+                await session.execute(select(func.count(), func.avg(Satisfaction.score)))
+            ).one()
+            return {"count": int(count), "mean": round(float(mean or 0), 2)}
+
+
+def _stored(row: Message) -> StoredMessage:
+    return StoredMessage(
+        id=row.id,
+        seq=row.seq,
+        sender=row.sender,
+        text=row.text,
+        buttons=list((row.payload or {}).get("buttons", [])),
+        custom=dict((row.payload or {}).get("custom", {})),
+        delivered=row.delivered,
+        created_at=row.created_at,
+    )

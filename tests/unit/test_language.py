@@ -45,3 +45,8 @@ def test_new_conversation_starts_in_the_widget_language():
 def test_a_clicked_button_keeps_the_conversation_in_french():
     payload = '/start_return{"return_resolution":"refund"}'
     assert choose_language(payload, requested="fr", current="fr") == "fr"
+
+
+def test_a_language_picked_in_the_widget_beats_the_conversation_language():
+    assert choose_language("ok", requested="en", current="fr", chosen=True) == "en"
+    assert choose_language("bonjour", requested="en", current="fr", chosen=True) == "fr"

@@ -1,0 +1,279 @@
+"""The chat widget in a real browser: Debian's Chromium driven by Playwright.
+
+The demo shop page embeds the widget with one script tag, exactly as a shop would; the
+widget talks to the real desk, Rasa and action server of the end-to-end stack.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Chromium's own background traffic is refused by this machine's closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+OPEN = re.compile("Ouvrir la discussion")
+REPLY_TIMEOUT_MS = 60_000
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (Debian package 'chromium')")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(REPLY_TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def shop(stack_and_knowledge) -> str:
+    return stack_and_knowledge[0].config.desk_url + "/"
+
+
+def open_chat(page, shop: str):
+    page.goto(shop)
+    page.get_by_role("button", name=OPEN).click()
+    return page.get_by_role("dialog")
+
+
+def say(page, text: str) -> None:
+    box = page.get_by_role("textbox", name="Votre message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def bot_messages(page):
+    return page.locator("#comptoir-widget .msg.bot")
+
+
+def wait_for_bot(page, count: int) -> str:
+    """Wait until ``count`` bot messages are shown; returns the text of the last one."""
+    messages = bot_messages(page)
+    messages.nth(count - 1).wait_for()
+    return messages.nth(count - 1).inner_text()
+
+
+def test_nothing_is_stored_or_requested_before_the_shopper_opens_the_chat(context, shop):
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(shop)
+    page.get_by_role("button", name=OPEN).wait_for()
+    page.wait_for_timeout(1000)
+    assert [url for url in requests if "/api/" in url] == []
+    assert page.evaluate("Object.keys(localStorage)") == []
+    dialog = open_chat(page, shop)
+    dialog.wait_for()
+    assert any(k.startswith("comptoir:") for k in page.evaluate("Object.keys(localStorage)"))
+
+
+def test_open_greet_and_get_a_reply(context, shop):
+    page = context.new_page()
+    dialog = open_chat(page, shop)
+    assert dialog.get_by_role("heading", name="Service client").is_visible()
+    say(page, "Bonjour")
+    assert "Comptoir" in wait_for_bot(page, 1)
+    shopper = page.locator("#comptoir-widget .msg.shopper")
+    assert shopper.count() == 1 and "Bonjour" in shopper.inner_text()
+
+
+def test_quick_replies_send_their_choice_then_disappear(context, shop):
+    page = context.new_page()
+    open_chat(page, shop)
+    say(page, "où est ma commande CMD-10015 ?")
+    wait_for_bot(page, 1)
+    say(page, "69003")
+    page.get_by_text("CMD-10015").first.wait_for()
+    count = bot_messages(page).count()
+    say(page, "je veux retourner un article")
+    item = page.get_by_role("button", name="Enceinte Nova")
+    item.wait_for()
+    item.click()
+    page.get_by_role("button", name="Abîmé à la livraison").wait_for()
+    assert page.get_by_role("button", name="Enceinte Nova").count() == 0
+    # The shopper sees what they clicked, not the payload.
+    shown = page.locator("#comptoir-widget .msg.shopper").last.inner_text()
+    assert "Enceinte Nova" in shown and "/start_return" not in shown
+    assert bot_messages(page).count() > count
+
+
+def test_knowledge_answer_with_a_vote(context, shop):
+    page = context.new_page()
+    open_chat(page, shop)
+    say(page, "Combien de temps pour être remboursé ?")
+    assert "10 jours" in wait_for_bot(page, 1)
+    page.get_by_role("button", name="Oui, réponse utile").click()
+    page.get_by_text("Merci pour votre avis.").wait_for()
+
+
+def test_history_survives_a_reload(context, shop):
+    page = context.new_page()
+    open_chat(page, shop)
+    say(page, "Livrez-vous en Belgique ?")
+    first = wait_for_bot(page, 1)
+    page.reload()
+    # The chat was open: it opens again with the same conversation.
+    page.get_by_role("dialog").wait_for()
+    page.get_by_text("Livrez-vous en Belgique ?").wait_for()
+    assert bot_messages(page).first.inner_text() == first
+    assert page.locator("#comptoir-widget .msg.shopper").count() == 1
+
+
+def test_a_message_typed_offline_is_delivered_once_when_back_online(context, shop, desk):
+    page = context.new_page()
+    open_chat(page, shop)
+    say(page, "Bonjour")
+    wait_for_bot(page, 1)
+    context.set_offline(True)
+    page.wait_for_timeout(300)
+    say(page, "Quels sont les frais de livraison ?")
+    page.get_by_role("status").filter(has_text="Hors ligne").wait_for()
+    assert page.locator("#comptoir-widget .msg.shopper.pending").count() == 1
+    page.wait_for_timeout(1500)
+    context.set_offline(False)
+    wait_for_bot(page, 2)
+    page.locator("#comptoir-widget .msg.shopper.pending").wait_for(state="detached")
+    conversation = page.evaluate(
+        "JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':id'))))"
+    )
+    history = desk.get(f"/api/conversations/{conversation}/messages").json()["messages"]
+    sent = [m for m in history if m["text"] == "Quels sont les frais de livraison ?"]
+    assert len(sent) == 1
+    page.wait_for_timeout(1000)  # a late retry would show a second bubble
+    assert page.get_by_text("Quels sont les frais de livraison ?").count() == 1
+
+
+def test_keyboard_only_session(context, shop):
+    page = context.new_page()
+    page.goto(shop)
+    launcher = page.get_by_role("button", name=OPEN)
+    for _ in range(30):  # Tab through the shop page until the launcher has the focus
+        page.keyboard.press("Tab")
+        if launcher.evaluate("el => el.getRootNode().activeElement === el"):
+            break
+    else:
+        pytest.fail("the launcher cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    box = page.get_by_role("textbox", name="Votre message")
+    assert box.evaluate("el => el.getRootNode().activeElement === el")
+    page.keyboard.type("tu es un robot ?")
+    page.keyboard.press("Enter")
+    wait_for_bot(page, 1)
+    dialog = page.get_by_role("dialog")
+    for _ in range(12):  # focus stays inside the open panel
+        page.keyboard.press("Tab")
+        assert dialog.evaluate("d => d.contains(d.getRootNode().activeElement)")
+    page.keyboard.press("Escape")
+    assert dialog.is_hidden()
+    assert launcher.evaluate("el => el.getRootNode().activeElement === el")
+
+
+def test_no_serious_accessibility_violations(context, shop):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = context.new_page()
+    open_chat(page, shop)
+    say(page, "Combien de temps pour être remboursé ?")
+    wait_for_bot(page, 1)
+    results = Axe().run(page)
+    serious = [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+
+def test_a_bot_message_with_a_script_is_rendered_inert(context, shop):
+    page = context.new_page()
+    hostile = '<script>window.__owned = 1</script><img src=x onerror="window.__owned = 2"> **gras**'
+
+    def tamper(route):
+        # The real desk answers; only the text of its reply is replaced before the page.
+        response = route.fetch()
+        body = response.json()
+        body["messages"][0]["text"] = hostile
+        route.fulfill(response=response, body=json.dumps(body))
+
+    page.route(re.compile(r".*/api/conversations/[^/]+/messages$"), tamper)
+    open_chat(page, shop)
+    say(page, "Bonjour")
+    message = bot_messages(page).first
+    message.wait_for()
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__owned") is None
+    assert "<script>window.__owned = 1</script>" in message.inner_text()
+    assert message.locator("script, img").count() == 0
+    assert message.locator("strong").inner_text() == "gras"
+
+
+def test_language_switch_reaches_the_bot(context, shop):
+    page = context.new_page()
+    open_chat(page, shop)
+    page.get_by_role("button", name="Switch to English").click()
+    assert page.get_by_role("heading", name="Customer service").is_visible()
+    page.get_by_role("button", name="Talk to an agent").click()
+    assert "support@atelier-lumiere.example" in wait_for_bot(page, 1)
+    assert "agent" in bot_messages(page).first.inner_text().lower()
+
+
+def test_end_of_chat_satisfaction(context, shop):
+    page = context.new_page()
+    open_chat(page, shop)
+    say(page, "Bonjour")
+    wait_for_bot(page, 1)
+    page.get_by_role("button", name="Terminer la discussion").click()
+    page.get_by_role("button", name="5 sur 5").click()
+    page.get_by_text("Merci ! À bientôt.").wait_for()
+    assert not any(k.endswith(":id") for k in page.evaluate("Object.keys(localStorage)"))
+
+
+@pytest.mark.parametrize(
+    ("name", "viewport"),
+    [("desktop", {"width": 1280, "height": 800}), ("phone", {"width": 390, "height": 844})],
+)
+def test_screenshots_of_the_open_widget(browser, shop, name, viewport):
+    context = browser.new_context(locale="fr-FR", viewport=viewport, is_mobile=name == "phone")
+    context.set_default_timeout(REPLY_TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        dialog = open_chat(page, shop)
+        say(page, "Combien de temps pour être remboursé ?")
+        wait_for_bot(page, 1)
+        box = dialog.bounding_box()
+        if name == "phone":  # full screen on phones
+            assert (box["width"], box["height"]) == (viewport["width"], viewport["height"])
+        else:
+            assert box["width"] <= 400
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"widget-{name}.png"))
+    finally:
+        context.close()
