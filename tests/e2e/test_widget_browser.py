@@ -218,15 +218,18 @@ def test_a_bot_message_with_a_script_is_rendered_inert(context, shop):
 
     def tamper(route):
         # The real desk answers; only the text of its reply is replaced before the page.
+        # Without its seq, the tampered copy is shown even if the socket delivered the
+        # original first.
         response = route.fetch()
         body = response.json()
         body["messages"][0]["text"] = hostile
+        body["messages"][0].pop("seq", None)
         route.fulfill(response=response, body=json.dumps(body))
 
     page.route(re.compile(r".*/api/conversations/[^/]+/messages$"), tamper)
     open_chat(page, shop)
     say(page, "Bonjour")
-    message = bot_messages(page).first
+    message = bot_messages(page).filter(has_text="window.__owned = 1")
     message.wait_for()
     page.wait_for_timeout(500)
     assert page.evaluate("window.__owned") is None
