@@ -7,15 +7,16 @@ from rasa_sdk import Tracker
 MESSAGES: dict[str, dict[str, str]] = {
     "handoff_contact": {
         "fr": (
-            "Le chat en direct avec un conseiller arrive bientôt. En attendant, une personne "
-            "vous répond par e-mail à support@atelier-lumiere.example ou au 01 84 80 12 34 "
-            "(prix d'un appel normal), du lundi au vendredi de 9 h à 18 h, sous 12 heures "
-            "ouvrées au plus tard."
+            "Je transmets la conversation à un conseiller : il voit tout notre échange et "
+            "vous répond ici même, du lundi au vendredi de 9 h à 18 h. Vous pouvez aussi "
+            "écrire à support@atelier-lumiere.example ou appeler le 01 84 80 12 34 (prix "
+            "d'un appel normal) : réponse sous 12 heures ouvrées au plus tard."
         ),
         "en": (
-            "Live chat with an agent is coming soon. In the meantime, a person will answer you "
-            "by email at support@atelier-lumiere.example or on +33 1 84 80 12 34 (standard "
-            "rate), Monday to Friday, 9am to 6pm, within 12 working hours at the latest."
+            "I'm passing the conversation to an agent: they see our whole exchange and will "
+            "answer you right here, Monday to Friday, 9am to 6pm. You can also email "
+            "support@atelier-lumiere.example or call +33 1 84 80 12 34 (standard rate): "
+            "answer within 12 working hours at the latest."
         ),
     },
     "declined_handoff": {

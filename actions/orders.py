@@ -119,6 +119,7 @@ def answer_order(dispatcher: CollectingDispatcher, number: str, language: str) -
                 "order_number": number,
                 "language": language,
                 "late": report.late,
+                "inquiry_offered": report.offer_inquiry,
             }
             if last
             else None,
@@ -171,6 +172,7 @@ class ActionOrderStatusStart(Action):
                 dispatcher.utter_message(
                     text=say("locked", language),
                     buttons=[{"title": say("agent", language), "payload": "/request_human"}],
+                    json_message={"kind": "verification_locked"},
                 )
                 return []
         return [
@@ -240,6 +242,7 @@ class ValidateOrderStatusForm(FormValidationAction):
             dispatcher.utter_message(
                 text=say("locked", language),
                 buttons=[{"title": say("agent", language), "payload": "/request_human"}],
+                json_message={"kind": "verification_locked"},
             )
             return {"order_proof": "locked", "verified_order": None}
         dispatcher.utter_message(text=say("rejected", language))

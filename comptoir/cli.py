@@ -336,6 +336,39 @@ def _cmd_returns_set_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_users_add(args: argparse.Namespace) -> int:
+    """Create a console account; the password comes from a prompt or stdin, never argv."""
+    import asyncio
+    import getpass
+
+    from comptoir.desk.accounts import AccountStore
+    from comptoir.desk.store import ConversationStore
+    from comptoir.desk.tickets import Ticket  # noqa: F401 - registers the table
+
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if args.password_stdin
+        else getpass.getpass(f"password for {args.username}: ")
+    )
+
+    async def add() -> int:
+        store = ConversationStore(get_settings().desk_db_url)
+        await store.create_schema()
+        try:
+            agent = await AccountStore(store.sessions).add_user(
+                args.username, password, args.role, args.name or ""
+            )
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        finally:
+            await store.close()
+        print(f"created {agent.role} '{agent.username}' ({agent.display_name})")
+        return 0
+
+    return asyncio.run(add())
+
+
 def _cmd_identity_sign(args: argparse.Namespace) -> int:
     from comptoir.shop.verification import sign_identity
 
@@ -399,6 +432,17 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--note")
     status.add_argument("--on", help="date of receipt (YYYY-MM-DD), for 'received'")
     status.set_defaults(func=_cmd_returns_set_status)
+    users = sub.add_parser("users", help="console accounts").add_subparsers(
+        dest="users", required=True
+    )
+    adduser = users.add_parser("add", help="create an agent, editor or admin account")
+    adduser.add_argument("username")
+    adduser.add_argument("--role", choices=["agent", "editor", "admin"], default="agent")
+    adduser.add_argument("--name", help="the name shoppers see, e.g. 'Camille'")
+    adduser.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    adduser.set_defaults(func=_cmd_users_add)
     identity = sub.add_parser("identity", help="signed-in shoppers").add_subparsers(
         dest="identity", required=True
     )

@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from comptoir.desk.hours import BusinessHours
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -28,6 +30,11 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     actions_url: str = "http://127.0.0.1:5055"
     rasa_timeout_s: float = 30.0
+    rasa_token: str = Field(
+        "",
+        description="Token of Rasa's HTTP API (127.0.0.1 only), used to record handoff "
+        "pauses in the tracker; `comptoir run` makes a random one when unset.",
+    )
 
     desk_database_url: str | None = Field(
         None, description="SQLAlchemy URL of the desk database; SQLite in run_dir when unset."
@@ -51,6 +58,19 @@ class Settings(BaseSettings):
         ["*"],
         description="Shop origins allowed to embed the widget (CORS), e.g. "
         '\'["https://shop.example"]\'. "*" allows any.',
+    )
+
+    business_hours: BusinessHours = Field(
+        default_factory=BusinessHours,
+        description="When agents answer live, as JSON, e.g. "
+        '\'{"days": [0,1,2,3,4], "opens": "09:00", "closes": "18:00", '
+        '"timezone": "Europe/Paris", "response_time_hours": 12}\'.',
+    )
+    handoff_webhook_url: str | None = Field(
+        None, description="Where handoff events are posted (JSON, signed), e.g. a help desk."
+    )
+    handoff_webhook_secret: str = Field(
+        "change-me", description="HMAC-SHA256 key of the X-Comptoir-Signature header."
     )
 
     max_message_chars: int = 2000

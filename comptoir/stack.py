@@ -8,6 +8,7 @@ file in the run folder; start-up waits until every one answers its health check.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -87,6 +88,18 @@ def isolated_stack(
     return Stack(config), knowledge
 
 
+def settings_from(env: dict[str, str]) -> Settings:
+    """The settings the stack's processes will read from ``env`` (JSON values included)."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        return Settings()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 class Stack:
     """The running processes of one stack."""
 
@@ -94,6 +107,9 @@ class Stack:
         self.config = config
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.logs = config.run_dir / "logs"
+        # Rasa's HTTP API listens on 127.0.0.1 only and needs this token: the desk uses
+        # it to record handoff pauses in the tracker.
+        self.rasa_token = os.environ.get("COMPTOIR_RASA_TOKEN") or secrets.token_urlsafe(24)
 
     def environment(self) -> dict[str, str]:
         """Settings shared by the three processes (and the endpoints file)."""
@@ -110,6 +126,7 @@ class Stack:
                 "TRANSFORMERS_OFFLINE": "1",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                "COMPTOIR_RASA_TOKEN": self.rasa_token,
             }
         )
         env.update(c.extra_env)
@@ -132,13 +149,7 @@ class Stack:
         c = self.config
         c.run_dir.mkdir(parents=True, exist_ok=True)
         env = self.environment()
-        settings = Settings(
-            **{
-                k.removeprefix("COMPTOIR_").lower(): v
-                for k, v in env.items()
-                if k.startswith("COMPTOIR_")
-            }
-        )
+        settings = settings_from(env)
         from comptoir.shop.db import upgrade
 
         upgrade(settings.shop_db_url)  # the shop schema, before the actions need it
@@ -172,6 +183,9 @@ class Stack:
                 "127.0.0.1",
                 "--port",
                 str(c.rasa_port),
+                "--enable-api",
+                "--auth-token",
+                self.rasa_token,
             ],
             env,
         )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from sanic import HTTPResponse, Request, Sanic, Websocket, empty, file, html
 from sanic import json as json_response
 from sanic.exceptions import SanicException
 
+from comptoir.desk.accounts import AccountStore, Agent
 from comptoir.desk.api_models import (
     CONVERSATION_ID,
     IncomingFeedback,
@@ -24,14 +27,18 @@ from comptoir.desk.api_models import (
     IncomingSatisfaction,
     describe_validation_error,
 )
-from comptoir.desk.hub import CLOSE, Hub
+from comptoir.desk.console import CONSOLE_CHANNEL, console
+from comptoir.desk.hub import Hub
 from comptoir.desk.rasa_client import BotUnavailable, RasaClient
-from comptoir.desk.replies import bot_unavailable
+from comptoir.desk.replies import bot_unavailable, offline_ask, offline_done, offline_intro
 from comptoir.desk.store import ConversationStore
+from comptoir.desk.tickets import TicketStore, TicketView, summarise
+from comptoir.desk.webhook import WebhookSender
 from comptoir.language import choose_language
 from comptoir.settings import Settings, get_settings
 
 log = logging.getLogger("comptoir.desk")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 STATIC_DIR = Path(__file__).parent / "static"
 
 
@@ -49,11 +56,55 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
     app.ctx.settings = settings
 
     @app.before_server_start
-    async def _open(app: Sanic, _loop: Any) -> None:
+    async def _open(app: Sanic) -> None:
         app.ctx.store = ConversationStore(settings.desk_db_url)
         await app.ctx.store.create_schema()
-        app.ctx.rasa = RasaClient(settings.rasa_url, settings.actions_url, settings.rasa_timeout_s)
+        app.ctx.rasa = RasaClient(
+            settings.rasa_url, settings.actions_url, settings.rasa_timeout_s, settings.rasa_token
+        )
         app.ctx.hub = Hub()
+        app.ctx.accounts = AccountStore(app.ctx.store.sessions)
+        app.ctx.tickets = TicketStore(app.ctx.store.sessions)
+        app.ctx.post_agent_message = post_agent_message
+        app.ctx.webhook = (
+            WebhookSender(settings.handoff_webhook_url, settings.handoff_webhook_secret)
+            if settings.handoff_webhook_url
+            else None
+        )
+        app.ctx.announce = announce
+
+    def announce(kind: str, ticket: TicketView) -> None:
+        """A queue change: to the consoles, live, and to the shop's webhook if any."""
+        app.ctx.hub.publish(CONSOLE_CHANNEL, {"seq": 0, "event": kind, "ticket": ticket.as_json()})
+        if app.ctx.webhook is not None:
+            app.ctx.webhook.send(kind, ticket.as_json())
+
+    app.blueprint(console)
+
+    async def post_agent_message(
+        ticket: TicketView, agent: Agent, text: str, *, system: bool = False
+    ) -> dict[str, Any]:
+        """An agent's message (or a notice about the handoff) into the shopper's chat."""
+        stored = await app.ctx.store.append(
+            ticket.conversation_id,
+            "agent",
+            text,
+            language=ticket.language,
+            payload={"custom": {"agent_name": agent.display_name, "system": system}},
+        )
+        message = stored.as_json()
+        app.ctx.hub.publish(ticket.conversation_id, message)
+        app.ctx.hub.publish(
+            CONSOLE_CHANNEL,
+            {
+                "seq": 0,
+                "event": "message",
+                "ticket_id": ticket.id,
+                "conversation_id": ticket.conversation_id,
+                "message": message,
+            },
+        )
+        return message
 
     @app.on_response
     async def _cors(request: Request, response: HTTPResponse) -> None:
@@ -92,8 +143,10 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
         )
 
     @app.after_server_stop
-    async def _close(app: Sanic, _loop: Any) -> None:
+    async def _close(app: Sanic) -> None:
         await app.ctx.rasa.close()
+        if app.ctx.webhook is not None:
+            await app.ctx.webhook.close()
         await app.ctx.store.close()
 
     demo_html = (STATIC_DIR / "demo.html").read_text(encoding="utf-8")
@@ -158,26 +211,19 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
             await ws.close(code=1008, reason="invalid conversation id or 'after'")
             return
         hub: Hub = request.app.ctx.hub
-        queue = hub.subscribe(conversation_id)
-        try:
+        async with hub.subscription(conversation_id) as stream:
             last = after
             for message in await request.app.ctx.store.history(conversation_id, after) or []:
                 await ws.send(json.dumps({"type": "message", "message": message.as_json()}))
                 last = message.seq
-            while True:
-                try:
-                    item = await asyncio.wait_for(queue.get(), timeout=20)
-                except TimeoutError:
+            async for item in stream:
+                if item is None:
                     await ws.send(json.dumps({"type": "ping"}))  # fails once the socket is gone
-                    continue
-                if item is CLOSE:
-                    await ws.close(code=1013, reason="too slow; reconnect")
-                    return
-                if item["seq"] > last:
+                elif item["seq"] > last:
                     await ws.send(json.dumps({"type": "message", "message": item}))
                     last = item["seq"]
-        finally:
-            hub.unsubscribe(conversation_id, queue)
+        if stream.dropped:
+            await ws.close(code=1013, reason="too slow; reconnect")
 
     @app.post("/api/conversations/<conversation_id>/satisfaction")
     async def post_satisfaction(request: Request, conversation_id: str):
@@ -264,6 +310,33 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
                 }
             )
         hub.publish(conversation_id, shopper.as_json())
+        ticket = await app.ctx.tickets.active(conversation_id)
+        if ticket is not None and ticket.status == "collecting":
+            await store.mark_delivered(shopper.id, True)
+            replies = await _collect(ticket, incoming.text, language)
+            return json_response(
+                {"conversation_id": conversation_id, "language": language, "messages": replies}
+            )
+        if ticket is not None:  # a person has (or is about to take) the conversation
+            await store.mark_delivered(shopper.id, True)
+            hub.publish(
+                CONSOLE_CHANNEL,
+                {
+                    "seq": 0,
+                    "event": "message",
+                    "ticket_id": ticket.id,
+                    "conversation_id": conversation_id,
+                    "message": shopper.as_json(),
+                },
+            )
+            return json_response(
+                {
+                    "conversation_id": conversation_id,
+                    "language": language,
+                    "messages": [],
+                    "handoff": {"status": ticket.status, "agent_name": ticket.agent_name},
+                }
+            )
         metadata: dict[str, Any] = {"lang": language, "widget_lang": incoming.lang}
         if incoming.customer is not None:
             # Checked by the action server against the shop's secret; never trusted here.
@@ -297,9 +370,70 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
             )
             message["seq"] = stored.seq
             hub.publish(conversation_id, stored.as_json())
+        handoff = next(
+            (m["custom"] for m in messages if m["custom"].get("kind") == "handoff"), None
+        )
+        if handoff is not None:
+            messages += await _open_ticket(app, conversation_id, language, handoff)
         return json_response(
             {"conversation_id": conversation_id, "language": language, "messages": messages}
         )
+
+    async def _say(conversation_id: str, text: str, language: str) -> dict[str, Any]:
+        """A message the desk says itself (as the bot), stored and pushed like the others."""
+        stored = await app.ctx.store.append(
+            conversation_id, "bot", text, language=language, payload={"custom": {}}
+        )
+        app.ctx.hub.publish(conversation_id, stored.as_json())
+        return {"seq": stored.seq, "text": text, "buttons": [], "custom": {}}
+
+    async def _open_ticket(
+        app: Sanic, conversation_id: str, language: str, handoff: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Queue the conversation for a person, with a summary, and pause the bot.
+
+        With nobody to answer live (outside business hours, or no agent signed in),
+        the desk collects an e-mail and the request for an offline ticket instead.
+        """
+        hours = settings.business_hours
+        live = hours.is_open(datetime.now(UTC)) and await app.ctx.accounts.agents_present() > 0
+        history = await app.ctx.store.history(conversation_id) or []
+        ticket, created = await app.ctx.tickets.open(
+            conversation_id,
+            str(handoff.get("reason") or "shopper_request"),
+            priority="high" if handoff.get("priority") == "high" else "normal",
+            language=language,
+            summary=summarise(history, language),
+            status="waiting" if live else "collecting",
+        )
+        if not created:
+            return []
+        await app.ctx.rasa.pause(conversation_id)
+        if live:
+            announce("ticket_opened", ticket)
+            return []
+        intro = offline_intro(language, hours.describe(language), hours.response_time_hours)
+        return [await _say(conversation_id, intro, language)]
+
+    async def _collect(ticket: TicketView, text: str, language: str) -> list[dict[str, Any]]:
+        """Out of hours: take the e-mail and the request, then give the bot back."""
+        found = EMAIL.search(text)
+        request = EMAIL.sub("", text).strip(" ,.;:-") if found else text
+        if found and len(request.split()) < 3:  # "mon adresse : x@y.fr" is no request
+            request = ""
+        updated = await app.ctx.tickets.collect(
+            ticket.id, email=found.group(0) if found else None, request=request
+        )
+        if updated is None:
+            return []
+        hours = settings.business_hours
+        if updated.status == "offline":
+            await app.ctx.rasa.resume(ticket.conversation_id)
+            announce("ticket_offline", updated)
+            done = offline_done(language, updated.contact_email, hours.response_time_hours)
+            return [await _say(ticket.conversation_id, done, language)]
+        missing = "email" if not updated.contact_email else "request"
+        return [await _say(ticket.conversation_id, offline_ask(language, missing), language)]
 
     @app.exception(SanicException)
     async def _http_errors(request: Request, error: SanicException):

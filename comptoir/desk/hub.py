@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 log = logging.getLogger("comptoir.desk.hub")
@@ -54,6 +56,15 @@ class Hub:
                 self.unsubscribe(conversation_id, queue)
                 _close_quietly(queue)
 
+    @asynccontextmanager
+    async def subscription(self, channel: str) -> AsyncIterator[Stream]:
+        """Follow a channel for the lifetime of a socket (subscribed on entry)."""
+        queue = self.subscribe(channel)
+        try:
+            yield Stream(queue)
+        finally:
+            self.unsubscribe(channel, queue)
+
     def listeners(self, conversation_id: str) -> int:
         """How many sockets follow the conversation (for tests and health)."""
         return len(self._subscribers.get(conversation_id, ()))
@@ -67,3 +78,25 @@ def _close_quietly(queue: asyncio.Queue[dict[str, Any]]) -> None:
     while not queue.empty():
         queue.get_nowait()
     queue.put_nowait(CLOSE)
+
+
+class Stream:
+    """The messages of one subscription; ``None`` every ``ping_s`` of silence, so the
+    socket loop can ping and notice a client that went away."""
+
+    def __init__(self, queue: asyncio.Queue[dict[str, Any]], ping_s: float = 20.0) -> None:
+        self._queue = queue
+        self._ping_s = ping_s
+        self.dropped = False  # True when it ended because the client was too slow
+
+    async def __aiter__(self) -> AsyncIterator[dict[str, Any] | None]:
+        while True:
+            try:
+                item = await asyncio.wait_for(self._queue.get(), timeout=self._ping_s)
+            except TimeoutError:
+                yield None
+                continue
+            if item is CLOSE:
+                self.dropped = True
+                return
+            yield item

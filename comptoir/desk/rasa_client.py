@@ -45,10 +45,40 @@ def merge_custom_payloads(messages: list[dict[str, Any]]) -> list[dict[str, Any]
 class RasaClient:
     """A small async client for the two Rasa endpoints the desk uses."""
 
-    def __init__(self, rasa_url: str, actions_url: str, timeout_s: float) -> None:
+    def __init__(
+        self, rasa_url: str, actions_url: str, timeout_s: float, api_token: str = ""
+    ) -> None:
         self._rasa_url = rasa_url.rstrip("/")
         self._actions_url = actions_url.rstrip("/")
+        self._api_token = api_token
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=3.0))
+
+    async def _tracker_event(self, conversation_id: str, event: str) -> bool:
+        """Append a ``pause``/``resume`` event to the conversation's Rasa tracker.
+
+        Needs Rasa's HTTP API (``--enable-api --auth-token``), which ``comptoir run``
+        enables on 127.0.0.1; without a token the desk's own routing still keeps the
+        bot silent, only Rasa's tracker does not show the pause.
+        """
+        if not self._api_token:
+            return False
+        try:
+            response = await self._http.post(
+                f"{self._rasa_url}/conversations/{conversation_id}/tracker/events",
+                params={"token": self._api_token},
+                json={"event": event},
+            )
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    async def pause(self, conversation_id: str) -> bool:
+        """Record in Rasa's tracker that a person took the conversation over."""
+        return await self._tracker_event(conversation_id, "pause")
+
+    async def resume(self, conversation_id: str) -> bool:
+        """Record that the bot has the conversation back."""
+        return await self._tracker_event(conversation_id, "resume")
 
     async def close(self) -> None:
         """Close the HTTP connection pool."""

@@ -18,3 +18,46 @@ BOT_UNAVAILABLE = {
 def bot_unavailable(language: str) -> str:
     """The polite message shown when Rasa or the action server is down."""
     return BOT_UNAVAILABLE.get(language, BOT_UNAVAILABLE["fr"])
+
+
+def offline_intro(language: str, when: str, response_hours: int) -> str:
+    """No agent right now: ask for what an offline ticket needs."""
+    if language == "en":
+        return (
+            f"Our agents are not available right now (they answer live {when}). Leave me "
+            f"your email address and your request: we will answer within {response_hours} "
+            "working hours."
+        )
+    return (
+        f"Nos conseillers ne sont pas disponibles pour le moment (ils répondent en direct "
+        f"{when}). Laissez-moi votre adresse e-mail et votre demande : nous vous "
+        f"répondrons sous {response_hours} heures ouvrées."
+    )
+
+
+def offline_ask(language: str, missing: str) -> str:
+    """One piece is still missing: the e-mail or the request itself."""
+    if missing == "email":
+        return (
+            "What email address should we answer to?"
+            if language == "en"
+            else "À quelle adresse e-mail devons-nous vous répondre ?"
+        )
+    return (
+        "Thanks. What is your request, in a few words?"
+        if language == "en"
+        else "Merci. Quelle est votre demande, en quelques mots ?"
+    )
+
+
+def offline_done(language: str, email: str, response_hours: int) -> str:
+    """The offline ticket is in the queue; the bot is back."""
+    if language == "en":
+        return (
+            f"Noted: an agent will answer you at {email} within {response_hours} working "
+            "hours. Meanwhile I'm still here for your other questions."
+        )
+    return (
+        f"C'est noté : un conseiller vous répondra à {email} sous {response_hours} heures "
+        "ouvrées. En attendant, je reste là pour vos autres questions."
+    )

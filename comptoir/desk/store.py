@@ -131,6 +131,11 @@ class ConversationStore:
         self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
+    @property
+    def sessions(self) -> async_sessionmaker:
+        """The session factory, shared with the accounts and tickets of the same database."""
+        return self._sessions
+
     async def create_schema(self) -> None:
         """Create the tables if they are missing (idempotent)."""
         async with self.engine.begin() as conn:

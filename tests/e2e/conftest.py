@@ -11,12 +11,19 @@ import pytest
 
 from comptoir.stack import Stack, isolated_stack
 
+# Agents "work" around the clock in the test stack, so a live handoff does not depend on
+# when CI runs; out-of-hours behaviour has its own desk (tests/e2e/test_handoff.py).
+ALWAYS_OPEN = (
+    '{"days": [0, 1, 2, 3, 4, 5, 6], "opens": "00:00", "closes": "23:59:59", '
+    '"skip_public_holidays": false}'
+)
+
 
 def make_stack(
     model: Path, tmp: Path, extra_env: dict[str, str] | None = None
 ) -> tuple[Stack, Path]:
     """A stack on free ports, with its own run folder and its own copy of the articles."""
-    return isolated_stack(model, tmp, extra_env)
+    return isolated_stack(model, tmp, {"COMPTOIR_BUSINESS_HOURS": ALWAYS_OPEN, **(extra_env or {})})
 
 
 @pytest.fixture(scope="session")

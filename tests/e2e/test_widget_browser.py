@@ -280,3 +280,54 @@ def test_screenshots_of_the_open_widget(browser, shop, name, viewport):
         page.screenshot(path=str(SCREENSHOTS / f"widget-{name}.png"))
     finally:
         context.close()
+
+
+def test_a_person_takes_over_in_the_widget_then_hands_back(
+    browser, context, shop, stack_and_knowledge
+):
+    """Shopper asks for a person; an agent signs in, claims, they chat, the bot returns."""
+    from tests.e2e.test_handoff import PASSWORD, add_agent
+
+    stack = stack_and_knowledge[0]
+    username = add_agent(stack.environment(), "Camille")
+    agent_context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
+    agent_context.set_default_timeout(REPLY_TIMEOUT_MS)
+    try:
+        agent = agent_context.new_page()
+        agent.goto(shop + "console/")
+        agent.get_by_label("Identifiant").fill(username)
+        agent.get_by_label("Mot de passe").fill(PASSWORD)
+        agent.get_by_role("button", name="Se connecter").click()
+        agent.get_by_role("heading", name="File d'attente").wait_for()
+
+        shopper = context.new_page()
+        open_chat(shopper, shop)
+        say(shopper, "Bonjour, ma lampe Orsay grésille")
+        wait_for_bot(shopper, 1)
+        shopper.get_by_role("button", name="Parler à un conseiller").click()
+        bot_messages(shopper).filter(has_text="Je transmets la conversation").wait_for()
+
+        # The new ticket appears in the queue by itself (pushed over the console socket).
+        ticket = agent.locator("#queue button").filter(has_text="ma lampe Orsay grésille")
+        ticket.first.click()
+        assert "shopper_request" in agent.locator("#summary").inner_text()
+        agent.get_by_role("button", name="Prendre la conversation").click()
+        shopper.get_by_text("Camille, conseiller·ère, a rejoint la discussion.").wait_for()
+
+        reply = agent.get_by_label("Votre réponse")
+        reply.fill("Bonjour, je suis Camille. Depuis quand grésille-t-elle ?")
+        reply.press("Enter")
+        shopper.locator("#comptoir-widget .msg.agent").filter(has_text="Depuis quand").wait_for()
+        assert "Camille" in shopper.locator("#comptoir-widget .msg.agent").last.inner_text()
+
+        say(shopper, "Depuis hier soir")
+        agent.locator("#transcript .msg.shopper").filter(has_text="Depuis hier soir").wait_for()
+        bots_before = bot_messages(shopper).count()
+
+        agent.get_by_role("button", name="Rendre la main au bot").click()
+        shopper.get_by_text("Vous êtes de nouveau avec l'assistant").wait_for()
+        say(shopper, "tu es un robot ?")
+        wait_for_bot(shopper, bots_before + 1)
+        assert "Comptoir" in bot_messages(shopper).last.inner_text()
+    finally:
+        agent_context.close()

@@ -44,6 +44,7 @@
       you: "Vous",
       messages: "Messages de la discussion",
       bot: "Comptoir",
+      agent: "Conseiller",
       tooLong: "Ce message est trop long : {n} caractères au plus.",
       refused: "Ce message n'a pas pu être envoyé.",
     },
@@ -73,6 +74,7 @@
       you: "You",
       messages: "Chat messages",
       bot: "Comptoir",
+      agent: "Agent",
       tooLong: "This message is too long: {n} characters at most.",
       refused: "This message could not be sent.",
     },
@@ -364,7 +366,13 @@
     }
     clearQuickReplies();
     var sender = message.sender === "agent" ? "agent" : "bot";
-    bubble(sender, markdown(message.text));
+    if (sender === "agent" && custom.system) {
+      note(message.text); // "Camille has joined the chat", "back with the assistant"
+    } else if (sender === "agent") {
+      bubble("agent", "<p><strong>" + escapeHtml(custom.agent_name || t("agent")) + "</strong></p>" + markdown(message.text));
+    } else {
+      bubble(sender, markdown(message.text));
+    }
     if (custom.kind === "knowledge_answer" && custom.article_id) voteRow(custom);
     quickReplies(message.buttons);
     state.lastBot = message;

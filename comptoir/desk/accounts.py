@@ -1,0 +1,180 @@
+"""Agents' accounts and console sessions, in the desk's database.
+
+Passwords are stored as scrypt hashes (memory-hard, in Python's standard library) with
+a random salt; a session is a random token in an HttpOnly, SameSite=Strict cookie plus a
+CSRF token the console sends back in a header on every change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from comptoir.desk.store import Base
+
+Role = Literal["agent", "editor", "admin"]
+ROLES: tuple[Role, ...] = ("agent", "editor", "admin")
+SESSION_HOURS = 12
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+class User(Base):
+    """A person who signs in to the console."""
+
+    __tablename__ = "desk_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConsoleSession(Base):
+    """A signed-in browser: the cookie's token and the CSRF token that goes with it."""
+
+    __tablename__ = "desk_console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("desk_users.id", ondelete="CASCADE"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class Agent:
+    """Who is signed in (what the console and the shopper's widget may see)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+
+
+def hash_password(password: str) -> str:
+    """``scrypt$salt$hash`` with a fresh random salt."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    """Constant-time comparison with a stored hash."""
+    try:
+        scheme, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+def _token_hash(token: str) -> str:
+    """Sessions are looked up by a hash: a leaked table does not leak live cookies."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _as_aware(value: datetime) -> datetime:
+    """SQLite gives naive datetimes back; they were written in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class AccountStore:
+    """Create users, sign them in and out, and resolve a cookie to an agent."""
+
+    def __init__(self, sessions: async_sessionmaker) -> None:
+        self._sessions = sessions
+
+    async def add_user(
+        self, username: str, password: str, role: Role = "agent", display_name: str = ""
+    ) -> Agent:
+        """Create an account; raises ``ValueError`` for a taken name or a weak password."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        if len(password) < 10:
+            raise ValueError("the password needs at least 10 characters")
+        user = User(
+            username=username.strip().lower(),
+            display_name=display_name.strip() or username.strip(),
+            role=role,
+            password_hash=hash_password(password),
+            created_at=_now(),
+        )
+        try:
+            async with self._sessions.begin() as session:
+                session.add(user)
+        except IntegrityError as error:
+            raise ValueError(f"the user name '{username}' is taken") from error
+        return Agent(user.id, user.username, user.display_name, user.role)
+
+    async def sign_in(self, username: str, password: str) -> tuple[Agent, str, str] | None:
+        """``(agent, session token, csrf token)`` for the right password, else ``None``."""
+        async with self._sessions.begin() as session:
+            user = await session.scalar(
+                select(User).where(User.username == username.strip().lower())
+            )
+            if user is None:
+                check_password(password, hash_password("timing-equaliser"))
+                return None
+            if not check_password(password, user.password_hash):
+                return None
+            token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+            session.add(
+                ConsoleSession(
+                    token_hash=_token_hash(token),
+                    user_id=user.id,
+                    csrf=csrf,
+                    expires_at=_now() + timedelta(hours=SESSION_HOURS),
+                    last_seen=_now(),
+                )
+            )
+            return Agent(user.id, user.username, user.display_name, user.role), token, csrf
+
+    async def resolve(self, token: str | None) -> tuple[Agent, str] | None:
+        """The agent and CSRF token of a live session cookie."""
+        if not token:
+            return None
+        async with self._sessions.begin() as session:
+            row = await session.get(ConsoleSession, _token_hash(token))
+            if row is None or _as_aware(row.expires_at) < _now():
+                return None
+            user = await session.get(User, row.user_id)
+            if user is None:
+                return None
+            if _now() - _as_aware(row.last_seen) > timedelta(seconds=30):
+                row.last_seen = _now()  # presence, without a write on every call
+            return Agent(user.id, user.username, user.display_name, user.role), row.csrf
+
+    async def agents_present(self, within_minutes: int = 15) -> int:
+        """Agents whose console was active lately: is a live person there to answer?"""
+        since = _now() - timedelta(minutes=within_minutes)
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(ConsoleSession.user_id).where(
+                    ConsoleSession.last_seen >= since, ConsoleSession.expires_at >= _now()
+                )
+            )
+            return len(set(rows))
+
+    async def sign_out(self, token: str) -> None:
+        """Forget the session (the cookie is cleared by the caller)."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                delete(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token))
+            )

@@ -1,0 +1,217 @@
+/* Comptoir agent console: queue, claim, live chat, hand back. No framework. */
+(function () {
+  "use strict";
+  var csrf = null;
+  var me = null;
+  var selected = null;
+  var tickets = [];
+  var socket = null;
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
+
+  function api(method, path, body) {
+    var headers = { "Content-Type": "application/json" };
+    if (csrf) headers["X-CSRF-Token"] = csrf;
+    return fetch("/console/api" + path, {
+      method: method,
+      headers: headers,
+      credentials: "same-origin",
+      body: body ? JSON.stringify(body) : undefined,
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        data.status = response.status;
+        return data;
+      });
+    });
+  }
+
+  function minutes(seconds) {
+    return seconds < 60 ? "< 1 min" : Math.floor(seconds / 60) + " min";
+  }
+
+  function beep() {
+    try {
+      var audio = new (window.AudioContext || window.webkitAudioContext)();
+      var tone = audio.createOscillator();
+      tone.frequency.value = 880;
+      tone.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.15);
+    } catch (e) {
+      /* no sound available */
+    }
+  }
+
+  function renderQueue() {
+    var list = $("queue");
+    list.textContent = "";
+    var waiting = 0;
+    tickets.forEach(function (t) {
+      if (t.status === "waiting") waiting += 1;
+      var item = document.createElement("li");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.dataset.ticket = t.id;
+      if (selected && selected.id === t.id) button.setAttribute("aria-current", "true");
+      var reason = document.createElement("strong");
+      reason.textContent = "#" + t.id + " · " + t.reason;
+      if (t.priority === "high") reason.className = "high";
+      button.appendChild(reason);
+      var meta = document.createElement("div");
+      meta.className = "meta";
+      meta.textContent =
+        (t.status === "waiting" ? "en attente depuis " + minutes(t.waiting_s) : "pris par " + t.agent_name) +
+        " · " + t.language.toUpperCase() + " · " + (t.summary.last_shopper_message || "");
+      button.appendChild(meta);
+      button.addEventListener("click", function () {
+        open(t.id);
+      });
+      item.appendChild(button);
+      list.appendChild(item);
+    });
+    document.title = (waiting ? "(" + waiting + ") " : "") + "Comptoir — console";
+  }
+
+  function loadQueue() {
+    return api("GET", "/tickets").then(function (data) {
+      if (data.status === 200) {
+        tickets = data.tickets;
+        renderQueue();
+      }
+    });
+  }
+
+  function addMessage(m) {
+    var el = document.createElement("div");
+    el.className = "msg " + m.sender;
+    var who = m.sender === "agent" ? (m.custom && m.custom.agent_name) || "Conseiller" : m.sender === "bot" ? "Bot" : "Client";
+    el.textContent = who + " : " + (m.custom && m.custom.label ? m.custom.label : m.text);
+    $("transcript").appendChild(el);
+    el.scrollIntoView({ block: "end" });
+  }
+
+  function renderOrder(order) {
+    var box = $("order");
+    box.textContent = "";
+    if (!order) {
+      box.textContent = "Aucune commande vérifiée.";
+      return;
+    }
+    var dl = document.createElement("dl");
+    function row(label, value) {
+      var dt = document.createElement("dt");
+      dt.textContent = label;
+      var dd = document.createElement("dd");
+      dd.textContent = value;
+      dl.appendChild(dt);
+      dl.appendChild(dd);
+    }
+    row("Numéro", order.number);
+    row("Statut", order.status);
+    row("E-mail", order.email);
+    row("Livraison promise", order.promised_delivery);
+    row("Articles", order.lines.map(function (l) { return l.qty + " × " + l.name; }).join(", "));
+    row("Colis", order.shipments.map(function (s) { return s.carrier + " " + s.tracking_number; }).join(", ") || "—");
+    row("Retours", order.returns.map(function (r) { return r.number + " (" + r.status + ")"; }).join(", ") || "—");
+    box.appendChild(dl);
+  }
+
+  function open(id) {
+    return api("GET", "/tickets/" + id).then(function (data) {
+      if (data.status !== 200) return;
+      selected = data.ticket;
+      var s = selected.summary;
+      $("summary").textContent =
+        "Motif : " + selected.reason + " · priorité " + selected.priority +
+        " · commande " + (s.order_number || "—") + (s.order_verified ? " (vérifiée)" : "") +
+        " · articles vus : " + ((s.articles_shown || []).join(", ") || "—") +
+        " · retours : " + ((s.returns_opened || []).join(", ") || "—");
+      $("transcript").textContent = "";
+      data.transcript.forEach(addMessage);
+      renderOrder(data.order);
+      var mine = selected.status === "claimed" && selected.agent_id === me.id;
+      $("claim").hidden = selected.status !== "waiting";
+      $("handback").hidden = !mine;
+      $("reply").hidden = !mine;
+      renderQueue();
+    });
+  }
+
+  function connect() {
+    var url = location.origin.replace(/^http/, "ws") + "/console/ws";
+    socket = new WebSocket(url);
+    socket.onmessage = function (event) {
+      var frame = JSON.parse(event.data);
+      if (frame.event === "ping") return;
+      if (frame.event === "ticket_opened") beep();
+      if (frame.event === "message") {
+        if (selected && frame.ticket_id === selected.id) addMessage(frame.message);
+        return;
+      }
+      loadQueue().then(function () {
+        if (selected && frame.ticket && frame.ticket.id === selected.id) open(selected.id);
+      });
+    };
+    socket.onclose = function () {
+      socket = null;
+      if (me) setTimeout(connect, 2000);
+    };
+  }
+
+  function start(data) {
+    me = data.agent;
+    csrf = data.csrf;
+    $("login").hidden = true;
+    $("app").hidden = false;
+    $("logout").hidden = false;
+    $("who").textContent = me.display_name + " (" + me.role + ")";
+    loadQueue();
+    connect();
+    setInterval(loadQueue, 15000);
+  }
+
+  $("login").addEventListener("submit", function (event) {
+    event.preventDefault();
+    api("POST", "/login", { username: $("username").value, password: $("password").value }).then(function (data) {
+      if (data.status === 200) start(data);
+      else $("login-error").textContent = "Identifiant ou mot de passe incorrect.";
+    });
+  });
+  $("logout").addEventListener("click", function () {
+    api("POST", "/logout").then(function () {
+      me = null;
+      location.reload();
+    });
+  });
+  $("claim").addEventListener("click", function () {
+    api("POST", "/tickets/" + selected.id + "/claim").then(function (data) {
+      if (data.status === 409) alert("Un autre conseiller a déjà pris cette conversation.");
+      open(selected.id);
+    });
+  });
+  $("handback").addEventListener("click", function () {
+    api("POST", "/tickets/" + selected.id + "/hand-back").then(function () {
+      open(selected.id);
+      loadQueue();
+    });
+  });
+  $("reply").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = $("reply-text").value.trim();
+    if (!text) return;
+    $("reply-text").value = "";
+    api("POST", "/tickets/" + selected.id + "/messages", { text: text });
+  });
+  $("reply-text").addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      $("reply").requestSubmit();
+    }
+  });
+
+  api("GET", "/me").then(function (data) {
+    if (data.status === 200) start(data);
+    else $("login").hidden = false;
+  });
+})();

@@ -1,0 +1,230 @@
+"""Handoff tickets: a conversation waiting for, or owned by, a person.
+
+While a conversation has an open ticket, the bot stays silent: the desk keeps the
+shopper's messages for the agent instead of relaying them to Rasa. Claiming is one
+conditional UPDATE, so two agents clicking at once cannot both own the conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, String, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from comptoir.desk.store import Base, StoredMessage
+
+# While a ticket is in one of these, the bot is silent in its conversation.
+OPEN_STATUSES = ("waiting", "claimed", "collecting")
+# What the console's queue shows: live handoffs, and offline requests to answer by e-mail.
+QUEUE_STATUSES = ("waiting", "claimed", "offline")
+
+
+class Ticket(Base):
+    """One handoff of one conversation to a person."""
+
+    __tablename__ = "desk_tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    status: Mapped[str] = mapped_column(String(12), default="waiting", index=True)
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    agent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    agent_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    contact_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    request: Mapped[str] = mapped_column(String(2000), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """A ticket as the console shows it."""
+
+    id: int
+    conversation_id: str
+    reason: str
+    priority: str
+    status: str
+    language: str
+    agent_id: int | None
+    agent_name: str | None
+    summary: dict[str, Any]
+    contact_email: str | None
+    request: str
+    created_at: str
+    waiting_s: int
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _view(row: Ticket) -> TicketView:
+    created = _aware(row.created_at)
+    return TicketView(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        reason=row.reason,
+        priority=row.priority,
+        status=row.status,
+        language=row.language,
+        agent_id=row.agent_id,
+        agent_name=row.agent_name,
+        summary=dict(row.summary or {}),
+        contact_email=row.contact_email,
+        request=row.request or "",
+        created_at=created.isoformat(),
+        waiting_s=int((_now() - created).total_seconds()),
+    )
+
+
+def summarise(history: list[StoredMessage], language: str) -> dict[str, Any]:
+    """What an agent needs at a glance, built from the stored conversation."""
+    order, verified, articles, returns = None, False, [], []
+    for message in history:
+        custom = message.custom
+        if custom.get("order_number"):
+            order = custom["order_number"]
+            verified = verified or custom.get("kind") == "order_status"
+        if custom.get("article_id") and custom["article_id"] not in articles:
+            articles.append(custom["article_id"])
+        if custom.get("return_number") and custom["return_number"] not in returns:
+            returns.append(custom["return_number"])
+    shopper = [m for m in history if m.sender == "shopper" and not m.text.startswith("/")]
+    return {
+        "language": language,
+        "messages": len(history),
+        "order_number": order,
+        "order_verified": verified,
+        "articles_shown": articles,
+        "returns_opened": returns,
+        "last_shopper_message": shopper[-1].text[:500] if shopper else "",
+    }
+
+
+class TicketStore:
+    """Open, list, claim and close tickets."""
+
+    def __init__(self, sessions: async_sessionmaker) -> None:
+        self._sessions = sessions
+
+    async def open(
+        self,
+        conversation_id: str,
+        reason: str,
+        *,
+        priority: str = "normal",
+        language: str = "fr",
+        summary: dict[str, Any] | None = None,
+        status: str = "waiting",
+    ) -> tuple[TicketView, bool]:
+        """The conversation's open ticket, created if there is none: ``(ticket, created)``."""
+        async with self._sessions.begin() as session:
+            existing = await session.scalar(
+                select(Ticket).where(
+                    Ticket.conversation_id == conversation_id, Ticket.status.in_(OPEN_STATUSES)
+                )
+            )
+            if existing is not None:
+                if priority == "high" and existing.priority != "high":
+                    existing.priority = "high"
+                return _view(existing), False
+            ticket = Ticket(
+                conversation_id=conversation_id,
+                reason=reason[:40],
+                priority=priority,
+                status=status,
+                language=language,
+                summary=summary or {},
+                created_at=_now(),
+            )
+            session.add(ticket)
+            await session.flush()
+            return _view(ticket), True
+
+    async def active(self, conversation_id: str) -> TicketView | None:
+        """The open ticket of a conversation: while there is one, the bot is silent."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(Ticket).where(
+                    Ticket.conversation_id == conversation_id, Ticket.status.in_(OPEN_STATUSES)
+                )
+            )
+            return _view(row) if row else None
+
+    async def get(self, ticket_id: int) -> TicketView | None:
+        async with self._sessions() as session:
+            row = await session.get(Ticket, ticket_id)
+            return _view(row) if row else None
+
+    async def queue(self) -> list[TicketView]:
+        """Open tickets: high priority first, then the longest waiting."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Ticket)
+                .where(Ticket.status.in_(QUEUE_STATUSES))
+                .order_by(Ticket.priority.desc(), Ticket.created_at)
+            )
+            views = [_view(row) for row in rows]
+        return sorted(views, key=lambda t: (t.priority != "high", t.created_at))
+
+    async def claim(self, ticket_id: int, agent_id: int, agent_name: str) -> bool:
+        """Take a waiting ticket; ``False`` if someone else was first (or it is closed)."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Ticket)
+                .where(Ticket.id == ticket_id, Ticket.status == "waiting")
+                .values(
+                    status="claimed", agent_id=agent_id, agent_name=agent_name, claimed_at=_now()
+                )
+            )
+            return result.rowcount == 1
+
+    async def collect(
+        self, ticket_id: int, *, email: str | None, request: str
+    ) -> TicketView | None:
+        """Add what an out-of-hours shopper left; the ticket goes to the queue once it has
+        both an e-mail and a request."""
+        async with self._sessions.begin() as session:
+            row = await session.get(Ticket, ticket_id)
+            if row is None or row.status != "collecting":
+                return None
+            if email:
+                row.contact_email = email
+            if request:
+                row.request = f"{row.request}\n{request}".strip()[:2000]
+            if row.contact_email and row.request:
+                row.status = "offline"
+            await session.flush()
+            return _view(row)
+
+    async def close(self, ticket_id: int, agent_id: int, status: str = "handed_back") -> bool:
+        """Hand back to the bot (or resolve); only the agent who owns the ticket may.
+
+        An offline ticket (answered by e-mail) can be resolved by any agent."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Ticket)
+                .where(
+                    Ticket.id == ticket_id,
+                    ((Ticket.status == "claimed") & (Ticket.agent_id == agent_id))
+                    | (Ticket.status == "offline"),
+                )
+                .values(status=status, closed_at=_now())
+            )
+            return result.rowcount == 1
