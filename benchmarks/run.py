@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.handoff_bench import handoff_latency
 from benchmarks.knowledge_bench import build_and_query, quality
 from benchmarks.orders_bench import run as orders_run
 from comptoir.kb.embedder import load_embedder
@@ -86,7 +87,12 @@ def main() -> int:
     results: dict = {"machine": {"cores": os.cpu_count()}}
     model = Path(os.environ["COMPTOIR_TEST_MODEL"])
     tmp = Path(tempfile.mkdtemp(prefix="comptoir-bench-"))
-    stack, knowledge = isolated_stack(model, tmp)
+    # Agents "on duty" around the clock, so the handoff figures do not depend on the hour.
+    always_open = (
+        '{"days": [0, 1, 2, 3, 4, 5, 6], "opens": "00:00", "closes": "23:59:59", '
+        '"skip_public_holidays": false}'
+    )
+    stack, knowledge = isolated_stack(model, tmp, {"COMPTOIR_BUSINESS_HOURS": always_open})
     stack.start()
     try:
         print("turn latency (5-turn conversations), desk vs Rasa's REST channel")
@@ -117,6 +123,12 @@ def main() -> int:
         )
         results["live_edit_delay_s"] = live_edit_delay(stack, knowledge)
         print(f"live edit: answer changed {results['live_edit_delay_s']} s after saving")
+        handoffs = int(os.environ.get("BENCH_HANDOFF", "200"))
+        results["handoff_latency"] = handoff_latency(stack, handoffs)
+        print(
+            f"handoff: shopper → agent console with {handoffs} conversations at once: "
+            f"{results['handoff_latency']}"
+        )
     finally:
         stack.stop()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -12,17 +12,39 @@ from comptoir.settings import PROJECT_ROOT, get_settings
 
 
 def _cmd_desk(args: argparse.Namespace) -> int:
-    from comptoir.desk.app import create_app
+    """Serve the desk; with several workers they share the port (scale-out needs Redis)."""
+    from sanic import Sanic
+    from sanic.worker.loader import AppLoader
+
+    from comptoir.desk.app import create_app  # also registers every desk table
 
     settings = get_settings()
-    app = create_app(settings)
-    app.run(
-        host=args.host or settings.desk_host,
-        port=args.port or settings.desk_port,
-        single_process=True,
-        access_log=False,
-        motd=False,
-    )
+    workers = args.workers or settings.desk_workers
+    host, port = args.host or settings.desk_host, args.port or settings.desk_port
+    if workers == 1:
+        create_app(settings).run(
+            host=host, port=port, single_process=True, access_log=False, motd=False
+        )
+        return 0
+    if not settings.redis_url:
+        print("error: several desk workers need COMPTOIR_REDIS_URL (pub/sub)", file=sys.stderr)
+        return 2
+    # The tables are created once, here, before the workers race to it.
+    import asyncio
+
+    from comptoir.desk.store import ConversationStore
+
+    async def create_schema() -> None:
+        store = ConversationStore(settings.desk_db_url)
+        await store.create_schema()
+        await store.close()
+
+    asyncio.run(create_schema())
+    # Each worker process builds its own app from the environment it inherits.
+    loader = AppLoader(factory=create_app)
+    app = loader.load()
+    app.prepare(host=host, port=port, workers=workers, access_log=False, motd=False)
+    Sanic.serve(primary=app, app_loader=loader)
     return 0
 
 
@@ -384,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     desk = sub.add_parser("desk", help="serve the desk (widget gateway, demo page)")
     desk.add_argument("--host")
     desk.add_argument("--port", type=int)
+    desk.add_argument("--workers", type=int, help="processes sharing the port (needs Redis)")
     desk.set_defaults(func=_cmd_desk)
 
     run = sub.add_parser("run", help="start actions, Rasa and the desk; Ctrl-C stops them")

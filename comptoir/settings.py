@@ -27,6 +27,9 @@ class Settings(BaseSettings):
 
     desk_host: str = "127.0.0.1"
     desk_port: int = 8000
+    desk_workers: int = Field(
+        1, ge=1, description="Desk processes sharing the port; more than one needs redis_url."
+    )
     rasa_url: str = "http://127.0.0.1:5005"
     actions_url: str = "http://127.0.0.1:5055"
     rasa_timeout_s: float = 30.0
@@ -51,7 +54,9 @@ class Settings(BaseSettings):
         description="Shared secret the shop signs signed-in shoppers' e-mails with (HMAC-SHA256).",
     )
     redis_url: str | None = Field(
-        None, description="redis://host:port/db for Rasa's lock store (in-memory when unset)."
+        None,
+        description="redis://host:port/db for Rasa's lock store and the desk's pub/sub "
+        "between processes (in-process when unset).",
     )
 
     allowed_origins: list[str] = Field(
@@ -65,6 +70,12 @@ class Settings(BaseSettings):
         description="When agents answer live, as JSON, e.g. "
         '\'{"days": [0,1,2,3,4], "opens": "09:00", "closes": "18:00", '
         '"timezone": "Europe/Paris", "response_time_hours": 12}\'.',
+    )
+    handoff_minutes_per_ticket: int = Field(
+        4, ge=1, description="Average minutes an agent spends per chat (the wait estimate)."
+    )
+    canned_replies: Path = Field(
+        PROJECT_ROOT / "canned_replies.yml", description="Agents' canned replies (YAML)."
     )
     handoff_webhook_url: str | None = Field(
         None, description="Where handoff events are posted (JSON, signed), e.g. a help desk."

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +31,14 @@ from comptoir.desk.api_models import (
 from comptoir.desk.console import CONSOLE_CHANNEL, console
 from comptoir.desk.hub import Hub
 from comptoir.desk.rasa_client import BotUnavailable, RasaClient
-from comptoir.desk.replies import bot_unavailable, offline_ask, offline_done, offline_intro
+from comptoir.desk.redis_hub import RedisHub
+from comptoir.desk.replies import (
+    bot_unavailable,
+    offline_ask,
+    offline_done,
+    offline_intro,
+    queue_position,
+)
 from comptoir.desk.store import ConversationStore
 from comptoir.desk.tickets import TicketStore, TicketView, summarise
 from comptoir.desk.webhook import WebhookSender
@@ -62,7 +70,11 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
         app.ctx.rasa = RasaClient(
             settings.rasa_url, settings.actions_url, settings.rasa_timeout_s, settings.rasa_token
         )
-        app.ctx.hub = Hub()
+        if settings.redis_url:
+            app.ctx.hub = RedisHub(settings.redis_url)
+            await app.ctx.hub.start()
+        else:
+            app.ctx.hub = Hub()
         app.ctx.accounts = AccountStore(app.ctx.store.sessions)
         app.ctx.tickets = TicketStore(app.ctx.store.sessions)
         app.ctx.post_agent_message = post_agent_message
@@ -82,15 +94,17 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
     app.blueprint(console)
 
     async def post_agent_message(
-        ticket: TicketView, agent: Agent, text: str, *, system: bool = False
+        ticket: TicketView, agent: Agent, text: str, *, system: bool = False, closed: bool = False
     ) -> dict[str, Any]:
-        """An agent's message (or a notice about the handoff) into the shopper's chat."""
+        """An agent's message (or a notice about the handoff) into the shopper's chat;
+        ``closed`` marks the notice that the bot has the conversation again."""
+        custom = {"agent_name": agent.display_name, "system": system, "closed": closed}
         stored = await app.ctx.store.append(
             ticket.conversation_id,
             "agent",
             text,
             language=ticket.language,
-            payload={"custom": {"agent_name": agent.display_name, "system": system}},
+            payload={"custom": custom},
         )
         message = stored.as_json()
         app.ctx.hub.publish(ticket.conversation_id, message)
@@ -109,6 +123,7 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
     @app.on_response
     async def _cors(request: Request, response: HTTPResponse) -> None:
         """Let the shop's pages (another origin) call the API and load the widget."""
+        response.headers["X-Comptoir-Worker"] = str(os.getpid())  # which desk process
         origin = request.headers.get("origin")
         if not origin:
             return
@@ -126,7 +141,7 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
             }
         )
 
-    for action in ("messages", "feedback", "satisfaction"):  # the widget's JSON calls
+    for action in ("messages", "feedback", "satisfaction", "typing"):  # the widget's calls
         app.add_route(
             _preflight,
             f"/api/conversations/<conversation_id>/{action}",
@@ -145,6 +160,8 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
     @app.after_server_stop
     async def _close(app: Sanic) -> None:
         await app.ctx.rasa.close()
+        if isinstance(app.ctx.hub, RedisHub):
+            await app.ctx.hub.close()
         if app.ctx.webhook is not None:
             await app.ctx.webhook.close()
         await app.ctx.store.close()
@@ -219,11 +236,26 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
             async for item in stream:
                 if item is None:
                     await ws.send(json.dumps({"type": "ping"}))  # fails once the socket is gone
+                elif item.get("transient"):  # "the agent is typing": not a message, no seq
+                    await ws.send(json.dumps({"type": item["transient"], "who": item.get("who")}))
                 elif item["seq"] > last:
                     await ws.send(json.dumps({"type": "message", "message": item}))
                     last = item["seq"]
         if stream.dropped:
             await ws.close(code=1013, reason="too slow; reconnect")
+
+    @app.post("/api/conversations/<conversation_id>/typing")
+    async def shopper_typing(request: Request, conversation_id: str):
+        """The shopper is typing: shown to the agent who owns the conversation."""
+        if not CONVERSATION_ID.match(conversation_id):
+            return _error(400, "invalid_conversation_id", "use 1-64 letters, digits, - or _")
+        ticket = await request.app.ctx.tickets.active(conversation_id)
+        if ticket is not None and ticket.status == "claimed":
+            request.app.ctx.hub.publish(
+                CONSOLE_CHANNEL,
+                {"seq": 0, "event": "typing", "ticket_id": ticket.id},
+            )
+        return json_response({"ok": True})
 
     @app.post("/api/conversations/<conversation_id>/satisfaction")
     async def post_satisfaction(request: Request, conversation_id: str):
@@ -411,7 +443,9 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
         await app.ctx.rasa.pause(conversation_id)
         if live:
             announce("ticket_opened", ticket)
-            return []
+            position = await app.ctx.tickets.position(ticket.id)
+            wait = position * settings.handoff_minutes_per_ticket
+            return [await _say(conversation_id, queue_position(language, position, wait), language)]
         intro = offline_intro(language, hours.describe(language), hours.response_time_hours)
         return [await _say(conversation_id, intro, language)]
 

@@ -15,6 +15,7 @@ from sanic import Blueprint, Request, Websocket, file
 from sanic import json as json_response
 
 from comptoir.desk.accounts import AccountStore, Agent
+from comptoir.desk.canned import load_canned, render
 from comptoir.desk.hub import Hub
 from comptoir.desk.tickets import TicketStore
 
@@ -123,8 +124,96 @@ async def ticket_detail(request: Request, ticket_id: int):
             "ticket": ticket.as_json(),
             "transcript": [m.as_json() for m in history],
             "order": _order_context(request, ticket.summary),
+            "notes": await request.app.ctx.tickets.notes(ticket_id),
         }
     )
+
+
+async def _owned(request: Request, ticket_id: int):
+    """``(agent, ticket, None)`` when the signed-in agent owns the ticket, else the error."""
+    agent, problem = await _agent(request, change=True)
+    if problem is not None:
+        return None, None, problem
+    ticket = await request.app.ctx.tickets.get(ticket_id)
+    if ticket is None or ticket.status != "claimed" or ticket.agent_id != agent.id:
+        return None, None, _error(403, "not_yours", "claim the conversation first")
+    return agent, ticket, None
+
+
+@console.post("/api/tickets/<ticket_id:int>/notes")
+async def add_note(request: Request, ticket_id: int):
+    agent, problem = await _agent(request, change=True)
+    if problem is not None:
+        return problem
+    text = str(_body(request).get("text", "")).strip()
+    if not text or len(text) > 2000:
+        return _error(400, "invalid_note", "a note is 1 to 2000 characters")
+    if await request.app.ctx.tickets.get(ticket_id) is None:
+        return _error(404, "unknown_ticket", "no such ticket")
+    note = await request.app.ctx.tickets.add_note(ticket_id, agent.display_name, text)
+    return json_response({"note": note})
+
+
+@console.get("/api/tickets/<ticket_id:int>/canned")
+async def canned_replies(request: Request, ticket_id: int):
+    """The shop's canned replies, filled for this conversation, in its language."""
+    agent, problem = await _agent(request, change=False)
+    if problem is not None:
+        return problem
+    ticket = await request.app.ctx.tickets.get(ticket_id)
+    if ticket is None:
+        return _error(404, "unknown_ticket", "no such ticket")
+    order = _order_context(request, ticket.summary) or {}
+    values = {
+        "first_name": order.get("first_name", ""),
+        "order_number": order.get("number", ""),
+        "agent_name": agent.display_name,
+    }
+    language = "en" if ticket.language == "en" else "fr"
+    replies = load_canned(request.app.ctx.settings.canned_replies)
+    return json_response(
+        {
+            "replies": [
+                {"id": r.id, "title": r.title, "text": render(getattr(r, language), values)}
+                for r in replies
+            ]
+        }
+    )
+
+
+@console.post("/api/tickets/<ticket_id:int>/typing")
+async def agent_typing(request: Request, ticket_id: int):
+    _, ticket, problem = await _owned(request, ticket_id)
+    if problem is not None:
+        return problem
+    request.app.ctx.hub.publish(
+        ticket.conversation_id, {"seq": 0, "transient": "typing", "who": "agent"}
+    )
+    return json_response({"ok": True})
+
+
+@console.post("/api/tickets/<ticket_id:int>/returns/<number>/status")
+async def return_status(request: Request, ticket_id: int, number: str):
+    """Move a return of the conversation's verified order (same service as the CLI)."""
+    agent, problem = await _agent(request, change=True)
+    if problem is not None:
+        return problem
+    ticket = await request.app.ctx.tickets.get(ticket_id)
+    order = _order_context(request, ticket.summary) if ticket else None
+    if order is None or number not in {r["number"] for r in order["returns"]}:
+        return _error(404, "unknown_return", "no such return on this conversation's order")
+    from comptoir.shop.returns import TransitionError, set_status
+    from comptoir.shop.service import open_session
+
+    body = _body(request)
+    note = f"{agent.display_name}: {body.get('note', '')}".strip(": ")
+    try:
+        with open_session(request.app.ctx.settings.shop_db_url) as session:
+            record = set_status(session, number, str(body.get("status", "")), note)
+            status = record.status
+    except TransitionError as error:
+        return _error(409, "transition", str(error))
+    return json_response({"number": number, "status": status})
 
 
 def _order_context(request: Request, summary: dict[str, Any]) -> dict[str, Any] | None:
@@ -143,6 +232,7 @@ def _order_context(request: Request, summary: dict[str, Any]) -> dict[str, Any] 
             "number": order.number,
             "status": order.status,
             "email": order.email,
+            "first_name": order.customer.first_name if order.customer else "",
             "promised_delivery": str(order.promised_delivery or ""),
             "lines": [{"sku": li.sku, "name": li.name, "qty": li.qty} for li in order.lines],
             "shipments": [
@@ -195,23 +285,40 @@ async def agent_message(request: Request, ticket_id: int):
 
 @console.post("/api/tickets/<ticket_id:int>/hand-back")
 async def hand_back(request: Request, ticket_id: int):
+    return await _close(request, ticket_id, "handed_back")
+
+
+@console.post("/api/tickets/<ticket_id:int>/resolve")
+async def resolve(request: Request, ticket_id: int):
+    return await _close(request, ticket_id, "resolved")
+
+
+CLOSING = {
+    "handed_back": {
+        "fr": "Vous êtes de nouveau avec l'assistant Comptoir. Posez-moi vos questions !",
+        "en": "You are back with the Comptoir assistant. Ask me anything!",
+    },
+    "resolved": {
+        "fr": "{name} a clôturé la demande. Merci ! L'assistant reste là pour toute autre question.",
+        "en": "{name} closed the request. Thank you! The assistant is still here for anything else.",
+    },
+}
+
+
+async def _close(request: Request, ticket_id: int, status: str):
+    """Hand back or resolve: the ticket closes and the bot has the conversation again."""
     agent, problem = await _agent(request, change=True)
     if problem is not None:
         return problem
     tickets: TicketStore = request.app.ctx.tickets
     ticket = await tickets.get(ticket_id)
-    if ticket is None or not await tickets.close(ticket_id, agent.id):
-        return _error(403, "not_yours", "only the agent who owns the conversation can hand it back")
+    if ticket is None or not await tickets.close(ticket_id, agent.id, status):
+        return _error(403, "not_yours", "only the agent who owns the conversation can close it")
     await request.app.ctx.rasa.resume(ticket.conversation_id)
-    await request.app.ctx.post_agent_message(
-        ticket,
-        agent,
-        {
-            "fr": "Vous êtes de nouveau avec l'assistant Comptoir. Posez-moi vos questions !",
-            "en": "You are back with the Comptoir assistant. Ask me anything!",
-        }[ticket.language if ticket.language in ("fr", "en") else "fr"],
-        system=True,
-    )
+    if ticket.status == "claimed":  # an offline ticket has nobody in the chat to tell
+        language = ticket.language if ticket.language in ("fr", "en") else "fr"
+        text = CLOSING[status][language].format(name=agent.display_name)
+        await request.app.ctx.post_agent_message(ticket, agent, text, system=True, closed=True)
     request.app.ctx.announce("ticket_closed", await tickets.get(ticket_id))
     return json_response({"ok": True})
 

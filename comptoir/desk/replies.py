@@ -61,3 +61,16 @@ def offline_done(language: str, email: str, response_hours: int) -> str:
         f"C'est noté : un conseiller vous répondra à {email} sous {response_hours} heures "
         "ouvrées. En attendant, je reste là pour vos autres questions."
     )
+
+
+def queue_position(language: str, position: int, minutes: int) -> str:
+    """Where the shopper stands in the queue, and an honest estimate of the wait."""
+    if language == "en":
+        ahead = "You are next" if position <= 1 else f"You are number {position} in the queue"
+        return f"{ahead}; estimated wait: about {max(minutes, 1)} min."
+    ahead = (
+        "Vous êtes le prochain ou la prochaine"
+        if position <= 1
+        else f"Vous êtes n° {position} dans la file"
+    )
+    return f"{ahead} ; attente estimée : environ {max(minutes, 1)} min."

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -137,9 +137,19 @@ class ConversationStore:
         return self._sessions
 
     async def create_schema(self) -> None:
-        """Create the tables if they are missing (idempotent)."""
-        async with self.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
+        """Create the tables if they are missing (idempotent).
+
+        Two processes starting together may both find a table missing; the loser of that
+        race sees "already exists" and simply checks again.
+        """
+        for attempt in range(3):
+            try:
+                async with self.engine.begin() as conn:
+                    await conn.run_sync(Base.metadata.create_all)
+                return
+            except (IntegrityError, ProgrammingError):
+                if attempt == 2:
+                    raise
 
     async def close(self) -> None:
         """Release the connection pool."""

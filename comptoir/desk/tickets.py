@@ -44,6 +44,18 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class TicketNote(Base):
+    """An agent's private note on a ticket: never shown to the shopper."""
+
+    __tablename__ = "desk_ticket_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(Integer, index=True)
+    agent_name: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 @dataclass(frozen=True)
 class TicketView:
     """A ticket as the console shows it."""
@@ -228,3 +240,33 @@ class TicketStore:
                 .values(status=status, closed_at=_now())
             )
             return result.rowcount == 1
+
+    async def add_note(self, ticket_id: int, agent_name: str, text: str) -> dict[str, Any]:
+        """Keep a private note for the team."""
+        async with self._sessions.begin() as session:
+            note = TicketNote(
+                ticket_id=ticket_id, agent_name=agent_name, text=text[:2000], created_at=_now()
+            )
+            session.add(note)
+            await session.flush()
+            return _note(note)
+
+    async def notes(self, ticket_id: int) -> list[dict[str, Any]]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(TicketNote).where(TicketNote.ticket_id == ticket_id).order_by(TicketNote.id)
+            )
+            return [_note(row) for row in rows]
+
+    async def position(self, ticket_id: int) -> int:
+        """1 for the next ticket an agent will take (high priority first)."""
+        waiting = [t for t in await self.queue() if t.status == "waiting"]
+        return next((i for i, t in enumerate(waiting, start=1) if t.id == ticket_id), 0)
+
+
+def _note(row: TicketNote) -> dict[str, Any]:
+    return {
+        "agent_name": row.agent_name,
+        "text": row.text,
+        "created_at": _aware(row.created_at).isoformat(),
+    }

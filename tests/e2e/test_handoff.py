@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import subprocess
 import time
 import uuid
@@ -9,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 
 from comptoir.stack import PROJECT_ROOT, free_port
 
@@ -83,6 +86,80 @@ def test_the_ticket_summary_carries_the_verified_order(chat, agents):
     assert detail["order"]["number"] == "CMD-10016"
     assert detail["order"]["returns"][0]["status"] == "received"
     assert [m["sender"] for m in detail["transcript"]][:2] == ["shopper", "bot"]
+
+
+def open_return_on(stack, number: str) -> str:
+    """A return opened on ``number`` in the stack's shop database (as the chat would)."""
+    from comptoir.shop.eligibility import Eligibility
+    from comptoir.shop.returns import create_return
+    from comptoir.shop.service import load_order, open_session
+
+    with open_session(f"sqlite:///{stack.config.run_dir / 'shop.db'}") as session:
+        order = load_order(session, number)
+        record, _ = create_return(
+            session,
+            order,
+            sku=order.lines[0].sku,
+            reason="defective",
+            resolution="repair",
+            eligibility=Eligibility(True, "legal_guarantee", "shop", None, None),
+        )
+        return record.number
+
+
+def test_the_agent_works_the_case_with_notes_canned_replies_and_returns(
+    chat, agents, stack_and_knowledge
+):
+    camille = agents[0]
+    number = open_return_on(stack_and_knowledge[0], "CMD-10003")
+    chat.say("où est ma commande CMD-10003 ?")
+    chat.say("69003")
+    waiting = chat.text("/request_human")
+    assert "attente estimée" in waiting
+    ticket = camille.ticket_of(chat.id)
+    assert camille.post(f"/tickets/{ticket['id']}/claim").status_code == 200
+    replies = camille.http.get(f"/console/api/tickets/{ticket['id']}/canned").json()["replies"]
+    hello = next(r["text"] for r in replies if r["id"] == "hello")
+    assert hello.startswith("Bonjour Tom, je suis Camille")
+    checking = next(r["text"] for r in replies if r["id"] == "checking-order")
+    assert "commande CMD-10003" in checking
+    # A private note stays in the console.
+    camille.post(f"/tickets/{ticket['id']}/notes", {"text": "colis bloqué au dépôt de Lyon"})
+    detail = camille.http.get(f"/console/api/tickets/{ticket['id']}").json()
+    assert detail["notes"][0]["text"] == "colis bloqué au dépôt de Lyon"
+    history = chat.client.get(f"/api/conversations/{chat.id}/messages").json()["messages"]
+    assert all("dépôt" not in m["text"] for m in history)
+    # The return moves on from the console, with the same rules as the CLI.
+    assert number in {r["number"] for r in detail["order"]["returns"]}
+    path = f"/tickets/{ticket['id']}/returns/{number}/status"
+    assert camille.post(path, {"status": "in_transit"}).json()["status"] == "in_transit"
+    assert camille.post(path, {"status": "refunded"}).status_code == 409
+    # Resolving closes the ticket; the bot answers again.
+    assert camille.post(f"/tickets/{ticket['id']}/resolve").status_code == 200
+    queue = camille.http.get("/console/api/tickets").json()["tickets"]
+    assert chat.id not in {t["conversation_id"] for t in queue}
+    assert "Comptoir" in chat.text("tu es un robot ?")
+
+
+def test_the_shopper_sees_the_agent_typing(chat, agents, stack_and_knowledge):
+    stack = stack_and_knowledge[0]
+    camille = agents[0]
+    chat.say("je veux parler à un conseiller")
+    ticket = camille.ticket_of(chat.id)
+    camille.post(f"/tickets/{ticket['id']}/claim")
+    ws_url = stack.config.desk_url.replace("http", "ws") + f"/api/conversations/{chat.id}/ws"
+
+    async def scenario() -> dict:
+        last = chat.client.get(f"/api/conversations/{chat.id}/messages").json()["messages"]
+        async with connect(f"{ws_url}?after={last[-1]['seq']}") as socket:
+            await asyncio.to_thread(camille.post, f"/tickets/{ticket['id']}/typing")
+            async with asyncio.timeout(20):
+                while True:
+                    frame = json.loads(await socket.recv())
+                    if frame["type"] == "typing":
+                        return frame
+
+    assert asyncio.run(scenario()) == {"type": "typing", "who": "agent"}
 
 
 def test_two_agents_claiming_at_once_one_wins(chat, agents):

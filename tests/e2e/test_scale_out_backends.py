@@ -1,15 +1,20 @@
-"""The scale-out path: Rasa's tracker and the desk on PostgreSQL, Rasa's locks in Redis."""
+"""The scale-out path: Rasa's tracker and the desk on PostgreSQL, Rasa's locks in Redis,
+and two desk processes behind one port that deliver live messages through Redis."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 
 import httpx
 import pytest
 import redis
 from sqlalchemy import create_engine, text
+from websockets.asyncio.client import connect
 
 from tests.e2e.conftest import make_stack
+from tests.e2e.test_handoff import Console, add_agent
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +27,7 @@ def server_stack(rasa_model, tmp_path_factory, postgres_url, redis_url):
             "COMPTOIR_TRACKER_DATABASE_URL": tracker_url,
             "COMPTOIR_DESK_DATABASE_URL": postgres_url,
             "COMPTOIR_REDIS_URL": redis_url,
+            "COMPTOIR_DESK_WORKERS": "2",
         },
     )
     stack.start()
@@ -56,3 +62,73 @@ def test_conversation_runs_on_postgres_and_redis(server_stack, postgres_url, red
     assert "type: redis" in endpoints
     calls_after = sum(v["calls"] for v in redis_client.info("commandstats").values())
     assert calls_after > calls_before + 4, "Rasa must take its conversation locks in Redis"
+
+
+def test_two_desk_processes_deliver_every_message_once_in_order(server_stack):
+    desk_url = server_stack.config.desk_url
+    workers = {
+        httpx.get(f"{desk_url}/health", timeout=10).headers["x-comptoir-worker"] for _ in range(30)
+    }
+    assert len(workers) == 2, "two desk processes must share the port"
+    conversation = f"pg-{uuid.uuid4().hex[:10]}"
+    url = f"{desk_url}/api/conversations/{conversation}/messages"
+    httpx.post(url, json={"text": "Bonjour"}, timeout=60)
+    ws_url = desk_url.replace("http", "ws") + f"/api/conversations/{conversation}/ws?after=0"
+
+    async def follow(socket, until: int) -> list[int]:
+        seqs: list[int] = []
+        async with asyncio.timeout(60):
+            while not seqs or seqs[-1] < until:
+                frame = json.loads(await socket.recv())
+                if frame["type"] == "message":
+                    seqs.append(frame["message"]["seq"])
+        return seqs
+
+    async def scenario() -> list[list[int]]:
+        sockets = [await connect(ws_url) for _ in range(6)]  # spread over both processes
+        try:
+            for text in ("tu es un robot ?", "merci", "au revoir"):
+                # A new connection each time: the request lands on either process.
+                await asyncio.to_thread(httpx.post, url, json={"text": text}, timeout=60)
+            history = await asyncio.to_thread(httpx.get, url, timeout=30)
+            last = history.json()["messages"][-1]["seq"]
+            return await asyncio.gather(*(follow(s, last) for s in sockets))
+        finally:
+            for socket in sockets:
+                await socket.close()
+
+    for seqs in asyncio.run(scenario()):
+        assert seqs == list(range(1, len(seqs) + 1))  # each once, in order, none missing
+
+
+def test_an_agent_on_one_process_reaches_a_shopper_on_the_other(server_stack):
+    desk_url = server_stack.config.desk_url
+    agent = Console(desk_url, add_agent(server_stack.environment(), "Camille"))
+    conversation = f"pg-{uuid.uuid4().hex[:10]}"
+    url = f"{desk_url}/api/conversations/{conversation}/messages"
+    httpx.post(url, json={"text": "je veux parler à un conseiller"}, timeout=60)
+    ticket = agent.ticket_of(conversation)
+    ws_url = desk_url.replace("http", "ws") + f"/api/conversations/{conversation}/ws"
+
+    async def scenario() -> list[str]:
+        texts: list[str] = []
+        last = httpx.get(url, timeout=30).json()["messages"][-1]["seq"]
+        sockets = [await connect(f"{ws_url}?after={last}") for _ in range(4)]
+        try:
+            await asyncio.to_thread(agent.post, f"/tickets/{ticket['id']}/claim")
+            await asyncio.to_thread(
+                agent.post, f"/tickets/{ticket['id']}/messages", {"text": "Bonjour, ici Camille"}
+            )
+            for socket in sockets:
+                async with asyncio.timeout(30):
+                    while True:
+                        frame = json.loads(await socket.recv())
+                        if frame["type"] == "message" and "ici Camille" in frame["message"]["text"]:
+                            texts.append(frame["message"]["text"])
+                            break
+        finally:
+            for socket in sockets:
+                await socket.close()
+        return texts
+
+    assert asyncio.run(scenario()) == ["Bonjour, ici Camille"] * 4

@@ -310,7 +310,7 @@ def test_a_person_takes_over_in_the_widget_then_hands_back(
         # The new ticket appears in the queue by itself (pushed over the console socket).
         ticket = agent.locator("#queue button").filter(has_text="ma lampe Orsay grésille")
         ticket.first.click()
-        assert "shopper_request" in agent.locator("#summary").inner_text()
+        agent.locator("#summary", has_text="shopper_request").wait_for()
         agent.get_by_role("button", name="Prendre la conversation").click()
         shopper.get_by_text("Camille, conseiller·ère, a rejoint la discussion.").wait_for()
 

@@ -113,8 +113,35 @@
     row("Livraison promise", order.promised_delivery);
     row("Articles", order.lines.map(function (l) { return l.qty + " × " + l.name; }).join(", "));
     row("Colis", order.shipments.map(function (s) { return s.carrier + " " + s.tracking_number; }).join(", ") || "—");
-    row("Retours", order.returns.map(function (r) { return r.number + " (" + r.status + ")"; }).join(", ") || "—");
+    row("Retours", order.returns.length ? "" : "—");
     box.appendChild(dl);
+    order.returns.forEach(function (r) {
+      // Move a return to its next state, right beside the chat.
+      var form = document.createElement("form");
+      var label = document.createElement("label");
+      label.textContent = r.number + " (" + r.status + ") → ";
+      var select = document.createElement("select");
+      select.setAttribute("aria-label", "Nouveau statut de " + r.number);
+      ["label_sent", "in_transit", "received", "inspected", "refunded", "exchanged", "repaired", "rejected"].forEach(function (status) {
+        var option = document.createElement("option");
+        option.value = option.textContent = status;
+        select.appendChild(option);
+      });
+      var button = document.createElement("button");
+      button.type = "submit";
+      button.textContent = "Mettre à jour";
+      form.appendChild(label);
+      form.appendChild(select);
+      form.appendChild(button);
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        api("POST", "/tickets/" + selected.id + "/returns/" + r.number + "/status", { status: select.value }).then(function (data) {
+          if (data.status !== 200) alert(data.detail);
+          open(selected.id);
+        });
+      });
+      box.appendChild(form);
+    });
   }
 
   function open(id) {
@@ -133,8 +160,33 @@
       var mine = selected.status === "claimed" && selected.agent_id === me.id;
       $("claim").hidden = selected.status !== "waiting";
       $("handback").hidden = !mine;
+      $("resolve").hidden = !(mine || selected.status === "offline");
       $("reply").hidden = !mine;
+      var notes = $("notes");
+      notes.textContent = "";
+      data.notes.forEach(function (n) {
+        var li = document.createElement("li");
+        li.textContent = n.agent_name + " : " + n.text;
+        notes.appendChild(li);
+      });
+      if (selected.status === "offline") {
+        $("summary").textContent += " · hors horaires : répondre à " + selected.contact_email + " — « " + selected.request + " »";
+      }
+      if (mine) loadCanned();
       renderQueue();
+    });
+  }
+
+  function loadCanned() {
+    api("GET", "/tickets/" + selected.id + "/canned").then(function (data) {
+      var select = $("canned");
+      select.length = 1;
+      (data.replies || []).forEach(function (r) {
+        var option = document.createElement("option");
+        option.value = r.text;
+        option.textContent = r.title;
+        select.appendChild(option);
+      });
     });
   }
 
@@ -145,8 +197,19 @@
       var frame = JSON.parse(event.data);
       if (frame.event === "ping") return;
       if (frame.event === "ticket_opened") beep();
+      if (frame.event === "typing") {
+        if (selected && frame.ticket_id === selected.id) {
+          $("shopper-typing").hidden = false;
+          clearTimeout(window.__typingTimer);
+          window.__typingTimer = setTimeout(function () { $("shopper-typing").hidden = true; }, 4000);
+        }
+        return;
+      }
       if (frame.event === "message") {
-        if (selected && frame.ticket_id === selected.id) addMessage(frame.message);
+        if (selected && frame.ticket_id === selected.id) {
+          addMessage(frame.message);
+          $("shopper-typing").hidden = true;
+        }
         return;
       }
       loadQueue().then(function () {
@@ -194,6 +257,32 @@
     api("POST", "/tickets/" + selected.id + "/hand-back").then(function () {
       open(selected.id);
       loadQueue();
+    });
+  });
+  $("resolve").addEventListener("click", function () {
+    api("POST", "/tickets/" + selected.id + "/resolve").then(function () {
+      open(selected.id);
+      loadQueue();
+    });
+  });
+  $("canned").addEventListener("change", function () {
+    if ($("canned").value) $("reply-text").value = $("canned").value;
+    $("canned").selectedIndex = 0;
+    $("reply-text").focus();
+  });
+  var typingSent = 0;
+  $("reply-text").addEventListener("input", function () {
+    if (Date.now() - typingSent < 3000) return;
+    typingSent = Date.now();
+    api("POST", "/tickets/" + selected.id + "/typing");
+  });
+  $("note-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = $("note-text").value.trim();
+    if (!text || !selected) return;
+    $("note-text").value = "";
+    api("POST", "/tickets/" + selected.id + "/notes", { text: text }).then(function () {
+      open(selected.id);
     });
   });
   $("reply").addEventListener("submit", function (event) {

@@ -28,6 +28,7 @@
       send: "Envoyer",
       human: "Parler à un conseiller",
       typing: "Comptoir écrit…",
+      agentTyping: "Votre conseiller écrit…",
       offline: "Hors ligne : vos messages partiront dès le retour du réseau.",
       useful: "Cette réponse vous a-t-elle aidé ?",
       up: "Oui, réponse utile",
@@ -58,6 +59,7 @@
       send: "Send",
       human: "Talk to an agent",
       typing: "Comptoir is typing…",
+      agentTyping: "Your agent is typing…",
       offline: "Offline: your messages will be sent when the network is back.",
       useful: "Did this answer help?",
       up: "Yes, helpful answer",
@@ -121,6 +123,9 @@
     pollTimer: null,
     unread: 0,
     lastBot: null,
+    withAgent: false,
+    typingSent: 0,
+    typingTimer: null,
   };
 
   function t(key, n) {
@@ -366,6 +371,8 @@
     }
     clearQuickReplies();
     var sender = message.sender === "agent" ? "agent" : "bot";
+    state.withAgent = sender === "agent" && !custom.closed;
+    if (sender === "agent") typing.hidden = true;
     if (sender === "agent" && custom.system) {
       note(message.text); // "Camille has joined the chat", "back with the assistant"
     } else if (sender === "agent") {
@@ -521,6 +528,16 @@
         return;
       }
       if (frame.type === "message") show(frame.message, true);
+      if (frame.type === "typing") {
+        // The agent is typing: show it for a few seconds (their message clears it).
+        typing.textContent = t("agentTyping");
+        typing.hidden = false;
+        clearTimeout(state.typingTimer);
+        state.typingTimer = setTimeout(function () {
+          typing.hidden = !state.sending;
+          typing.textContent = t("typing");
+        }, 4000);
+      }
     };
     socket.onclose = function () {
       state.socket = null;
@@ -624,6 +641,12 @@
     input.value = "";
     send(text);
     input.focus();
+  });
+  input.addEventListener("input", function () {
+    // Tell the agent (only an agent, never the bot) that the shopper is typing.
+    if (!state.withAgent || Date.now() - state.typingSent < 3000) return;
+    state.typingSent = Date.now();
+    api("POST", "/typing").catch(function () {});
   });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
