@@ -8,49 +8,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import REPLY_TIMEOUT_MS
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Chromium's own background traffic is refused by this machine's closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 OPEN = re.compile("Ouvrir la discussion")
-REPLY_TIMEOUT_MS = 60_000
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (Debian package 'chromium')")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def context(browser):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(REPLY_TIMEOUT_MS)
-    yield context
-    context.close()
 
 
 @pytest.fixture
@@ -285,11 +253,14 @@ def test_screenshots_of_the_open_widget(browser, shop, name, viewport):
 def test_a_person_takes_over_in_the_widget_then_hands_back(
     browser, context, shop, stack_and_knowledge
 ):
+    person_takes_over(browser, context, shop, stack_and_knowledge[0].environment())
+
+
+def person_takes_over(browser, context, shop: str, env: dict[str, str]) -> None:
     """Shopper asks for a person; an agent signs in, claims, they chat, the bot returns."""
     from tests.e2e.test_handoff import PASSWORD, add_agent
 
-    stack = stack_and_knowledge[0]
-    username = add_agent(stack.environment(), "Camille")
+    username = add_agent(env, "Camille")
     agent_context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
     agent_context.set_default_timeout(REPLY_TIMEOUT_MS)
     try:
