@@ -34,7 +34,10 @@ format:  ## ruff format and autofix
 bench: setup  ## Benchmarks: desk vs Rasa latency, knowledge-base quality and speed
 	@model=$$(bash scripts/train.sh) && COMPTOIR_TEST_MODEL="$$model" $(PY) -m benchmarks.run
 
+bench-handoff: setup  ## Only the handoff latency benchmark (200 conversations at once)
+	@model=$$(bash scripts/train.sh) && COMPTOIR_TEST_MODEL="$$model" $(PY) -m benchmarks.run handoff
+
 clean:  ## Remove runtime files (keeps environments and the model cache)
 	rm -rf .run results bench-results
 
-.PHONY: help setup model run test lint format bench clean
+.PHONY: help setup model run test lint format bench bench-handoff clean

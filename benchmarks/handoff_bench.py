@@ -40,7 +40,9 @@ def _agent_session(stack: Stack) -> tuple[httpx.Client, str]:
     return client, signed.json()["csrf"]
 
 
-async def _measure(stack: Stack, client: httpx.Client, conversations: list[str]) -> list[float]:
+async def _measure(
+    stack: Stack, client: httpx.Client, conversations: list[str], tokens: dict[str, str]
+) -> list[float]:
     cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
     ws_url = stack.config.desk_url.replace("http", "ws") + "/console/ws"
     sent: dict[str, float] = {}
@@ -58,7 +60,10 @@ async def _measure(stack: Stack, client: httpx.Client, conversations: list[str])
             text = f"bench {conversation}"
             sent[text] = time.perf_counter()
             await http.post(
-                f"/api/conversations/{conversation}/messages", json={"text": text}, timeout=120
+                f"/api/conversations/{conversation}/messages",
+                json={"text": text},
+                headers={"X-Conversation-Token": tokens[conversation]},
+                timeout=120,
             )
 
         receiver = asyncio.create_task(receive())
@@ -73,12 +78,14 @@ def handoff_latency(stack: Stack, conversations: int = 200) -> dict:
     """p50/p95 shopper → agent with ``conversations`` handed-off chats at once."""
     client, csrf = _agent_session(stack)
     ids = [f"handoff-bench-{i}-{uuid.uuid4().hex[:6]}" for i in range(conversations)]
+    tokens: dict[str, str] = {}
     with httpx.Client(base_url=stack.config.desk_url, timeout=120) as http:
         for conversation in ids:  # through Rasa: the shopper asks for a person
-            http.post(
+            reply = http.post(
                 f"/api/conversations/{conversation}/messages",
                 json={"text": "je veux parler à un conseiller"},
             )
+            tokens[conversation] = reply.json()["conversation_token"]
     tickets = client.get("/console/api/tickets").json()["tickets"]
     by_conversation = {t["conversation_id"]: t["id"] for t in tickets}
     for conversation in ids:
@@ -86,7 +93,7 @@ def handoff_latency(stack: Stack, conversations: int = 200) -> dict:
             f"/console/api/tickets/{by_conversation[conversation]}/claim",
             headers={"X-CSRF-Token": csrf},
         )
-    latencies = sorted(asyncio.run(_measure(stack, client, ids)))
+    latencies = sorted(asyncio.run(_measure(stack, client, ids, tokens)))
     client.close()
     return {
         "conversations": conversations,

@@ -28,13 +28,18 @@ async def conversation(
     client: httpx.AsyncClient, target: str, url: str, latencies: list[float], errors: list[str]
 ) -> None:
     conversation_id = f"bench-{uuid.uuid4().hex[:12]}"
+    token = {}  # the conversation token, as the widget keeps it after the first answer
     for text in TURNS:
         started = time.perf_counter()
         try:
             if target == "desk":
                 response = await client.post(
-                    f"{url}/api/conversations/{conversation_id}/messages", json={"text": text}
+                    f"{url}/api/conversations/{conversation_id}/messages",
+                    json={"text": text},
+                    headers=token,
                 )
+                if response.status_code == 200:
+                    token = {"X-Conversation-Token": response.json()["conversation_token"]}
             else:
                 response = await client.post(
                     f"{url}/webhooks/rest/webhook",

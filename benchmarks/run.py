@@ -25,6 +25,11 @@ from comptoir.stack import Stack, isolated_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench-results"
+# Agents "on duty" around the clock, so the handoff figures do not depend on the hour.
+ALWAYS_OPEN = (
+    '{"days": [0, 1, 2, 3, 4, 5, 6], "opens": "00:00", "closes": "23:59:59", '
+    '"skip_public_holidays": false}'
+)
 
 
 def load(target: str, url: str, concurrency: int, conversations: int) -> dict:
@@ -53,8 +58,9 @@ def live_edit_delay(stack: Stack, knowledge: Path) -> float:
     article = next(knowledge.rglob("carte-cadeau.md"))
     article.write_text(article.read_text().replace("valables 1 an", "valables 18 mois"))
     saved = time.perf_counter()
-    url = f"{stack.config.desk_url}/api/conversations/edit-{int(saved)}/messages"
     while time.perf_counter() - saved < 30:
+        conversation = f"edit-{time.perf_counter_ns()}"  # a new shopper each time
+        url = f"{stack.config.desk_url}/api/conversations/{conversation}/messages"
         reply = httpx.post(
             url, json={"text": "ma carte cadeau est valable combien de temps ?"}, timeout=30
         ).json()
@@ -69,9 +75,12 @@ def order_turn_latency(stack: Stack, samples: int = 20) -> dict:
     timings = []
     for sample in range(samples):
         url = f"{stack.config.desk_url}/api/conversations/order-bench-{sample}/messages"
-        httpx.post(url, json={"text": "où est ma commande CMD-10004 ?"}, timeout=60)
+        first = httpx.post(url, json={"text": "où est ma commande CMD-10004 ?"}, timeout=60)
+        mine = {"X-Conversation-Token": first.json()["conversation_token"]}
         started = time.perf_counter()
-        reply = httpx.post(url, json={"text": "lea.martin@example.fr"}, timeout=60).json()
+        reply = httpx.post(
+            url, json={"text": "lea.martin@example.fr"}, headers=mine, timeout=60
+        ).json()
         timings.append((time.perf_counter() - started) * 1000)
         assert any("CMD-10004" in m["text"] for m in reply["messages"]), reply
     timings.sort()
@@ -82,17 +91,33 @@ def order_turn_latency(stack: Stack, samples: int = 20) -> dict:
     }
 
 
+def handoff_only() -> int:
+    """`make bench-handoff`: only the handoff latency, on a stack of its own."""
+    OUT.mkdir(exist_ok=True)
+    model = Path(os.environ["COMPTOIR_TEST_MODEL"])
+    tmp = Path(tempfile.mkdtemp(prefix="comptoir-bench-"))
+    stack, _ = isolated_stack(model, tmp, {"COMPTOIR_BUSINESS_HOURS": ALWAYS_OPEN})
+    stack.start()
+    try:
+        handoffs = int(os.environ.get("BENCH_HANDOFF", "200"))
+        figures = handoff_latency(stack, handoffs)
+    finally:
+        stack.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"handoff: shopper → agent console with {handoffs} conversations at once: {figures}")
+    (OUT / "handoff.json").write_text(json.dumps(figures, indent=1))
+    print(f"written to {OUT / 'handoff.json'}")
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:] == ["handoff"]:
+        return handoff_only()
     OUT.mkdir(exist_ok=True)
     results: dict = {"machine": {"cores": os.cpu_count()}}
     model = Path(os.environ["COMPTOIR_TEST_MODEL"])
     tmp = Path(tempfile.mkdtemp(prefix="comptoir-bench-"))
-    # Agents "on duty" around the clock, so the handoff figures do not depend on the hour.
-    always_open = (
-        '{"days": [0, 1, 2, 3, 4, 5, 6], "opens": "00:00", "closes": "23:59:59", '
-        '"skip_public_holidays": false}'
-    )
-    stack, knowledge = isolated_stack(model, tmp, {"COMPTOIR_BUSINESS_HOURS": always_open})
+    stack, knowledge = isolated_stack(model, tmp, {"COMPTOIR_BUSINESS_HOURS": ALWAYS_OPEN})
     stack.start()
     try:
         print("turn latency (5-turn conversations), desk vs Rasa's REST channel")

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     shop_database_url: str | None = Field(
         None, description="SQLAlchemy URL of the shop's orders; SQLite in run_dir when unset."
     )
+    conversation_secret: str = Field(
+        "dev-conversation-secret",
+        description="Key of the tokens that tie a conversation to its shopper (change it!).",
+    )
     identity_secret: str = Field(
         "demo-shop-secret",
         description="Shared secret the shop signs signed-in shoppers' e-mails with (HMAC-SHA256).",

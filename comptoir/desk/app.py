@@ -29,6 +29,8 @@ from comptoir.desk.api_models import (
     describe_validation_error,
 )
 from comptoir.desk.console import CONSOLE_CHANNEL, console
+from comptoir.desk.conversation_tokens import HEADER as TOKEN_HEADER
+from comptoir.desk.conversation_tokens import presented_token, token_for, token_is_valid
 from comptoir.desk.hub import Hub
 from comptoir.desk.rasa_client import BotUnavailable, RasaClient
 from comptoir.desk.redis_hub import RedisHub
@@ -136,7 +138,7 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
         return empty(
             headers={
                 "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                "Access-Control-Allow-Headers": "Content-Type",
+                "Access-Control-Allow-Headers": "Content-Type, X-Conversation-Token",
                 "Access-Control-Max-Age": "600",
             }
         )
@@ -196,10 +198,24 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
             status=200 if healthy else 503,
         )
 
+    def _is_owner(request: Request, conversation_id: str) -> bool:
+        return token_is_valid(
+            settings.conversation_secret, conversation_id, presented_token(request)
+        )
+
+    def _forbidden():
+        return _error(
+            403,
+            "not_your_conversation",
+            f"this conversation needs its {TOKEN_HEADER} (given with its first answer)",
+        )
+
     @app.get("/api/conversations/<conversation_id>/messages")
     async def get_history(request: Request, conversation_id: str):
         if not CONVERSATION_ID.match(conversation_id):
             return _error(400, "invalid_conversation_id", "use 1-64 letters, digits, - or _")
+        if not _is_owner(request, conversation_id):
+            return _forbidden()
         after = _after(request)
         if after is None:
             return _error(400, "invalid_after", "'after' must be a message seq (0 or more)")
@@ -227,6 +243,9 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
         if not CONVERSATION_ID.match(conversation_id) or after is None:
             await ws.close(code=1008, reason="invalid conversation id or 'after'")
             return
+        if not _is_owner(request, conversation_id):
+            await ws.close(code=1008, reason="missing or wrong conversation token")
+            return
         hub: Hub = request.app.ctx.hub
         async with hub.subscription(conversation_id) as stream:
             last = after
@@ -249,6 +268,8 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
         """The shopper is typing: shown to the agent who owns the conversation."""
         if not CONVERSATION_ID.match(conversation_id):
             return _error(400, "invalid_conversation_id", "use 1-64 letters, digits, - or _")
+        if not _is_owner(request, conversation_id):
+            return _forbidden()
         ticket = await request.app.ctx.tickets.active(conversation_id)
         if ticket is not None and ticket.status == "claimed":
             request.app.ctx.hub.publish(
@@ -262,6 +283,8 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
         rating, problem = _parse(request, conversation_id, IncomingSatisfaction)
         if problem is not None:
             return problem
+        if not _is_owner(request, conversation_id):
+            return _forbidden()
         if not await request.app.ctx.store.record_satisfaction(
             conversation_id, rating.score, rating.comment
         ):
@@ -289,6 +312,8 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
         feedback, problem = _parse(request, conversation_id, IncomingFeedback)
         if problem is not None:
             return problem
+        if not _is_owner(request, conversation_id):
+            return _forbidden()
         stored = await request.app.ctx.store.record_feedback(
             conversation_id, feedback.article_id, feedback.question, feedback.vote
         )
@@ -301,6 +326,9 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
         incoming, problem = _parse(request, conversation_id, IncomingMessage)
         if problem is not None:
             return problem
+        known = await request.app.ctx.store.language_of(conversation_id) is not None
+        if known and not _is_owner(request, conversation_id):
+            return _forbidden()  # anyone may start a conversation; only its shopper continues
         if len(incoming.text) > settings.max_message_chars:
             return _error(
                 400,
@@ -313,6 +341,7 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
     async def _relay(app: Sanic, conversation_id: str, incoming: IncomingMessage):
         store: ConversationStore = app.ctx.store
         rasa: RasaClient = app.ctx.rasa
+        token = token_for(settings.conversation_secret, conversation_id)
         hub: Hub = app.ctx.hub
         current = await store.language_of(conversation_id)
         language = choose_language(
@@ -336,6 +365,7 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
             return json_response(
                 {
                     "conversation_id": conversation_id,
+                    "conversation_token": token,
                     "language": language,
                     "duplicate": True,
                     "messages": [],
@@ -347,7 +377,12 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
             await store.mark_delivered(shopper.id, True)
             replies = await _collect(ticket, incoming.text, language)
             return json_response(
-                {"conversation_id": conversation_id, "language": language, "messages": replies}
+                {
+                    "conversation_id": conversation_id,
+                    "conversation_token": token,
+                    "language": language,
+                    "messages": replies,
+                }
             )
         if ticket is not None:  # a person has (or is about to take) the conversation
             await store.mark_delivered(shopper.id, True)
@@ -358,12 +393,14 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
                     "event": "message",
                     "ticket_id": ticket.id,
                     "conversation_id": conversation_id,
+                    "conversation_token": token,
                     "message": shopper.as_json(),
                 },
             )
             return json_response(
                 {
                     "conversation_id": conversation_id,
+                    "conversation_token": token,
                     "language": language,
                     "messages": [],
                     "handoff": {"status": ticket.status, "agent_name": ticket.agent_name},
@@ -385,6 +422,7 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
                     "error": "bot_unavailable",
                     "detail": "the assistant is unavailable; the message was saved",
                     "conversation_id": conversation_id,
+                    "conversation_token": token,
                     "language": language,
                     "messages": [{"text": bot_unavailable(language), "buttons": [], "custom": {}}],
                 },
@@ -408,7 +446,12 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
         if handoff is not None:
             messages += await _open_ticket(app, conversation_id, language, handoff)
         return json_response(
-            {"conversation_id": conversation_id, "language": language, "messages": messages}
+            {
+                "conversation_id": conversation_id,
+                "conversation_token": token,
+                "language": language,
+                "messages": messages,
+            }
         )
 
     async def _say(conversation_id: str, text: str, language: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -35,10 +36,50 @@ def stack_and_knowledge(rasa_model: Path, tmp_path_factory) -> Iterator[tuple[St
     stack.stop()
 
 
+class TokenKeeper:
+    """Keeps each conversation's token from the desk's answers and sends it back, as the
+    widget does (a conversation is only readable and writable with its token)."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, str] = {}
+
+    def on_request(self, request: httpx.Request) -> None:
+        found = re.search(r"/api/conversations/([^/]+)/", request.url.path)
+        if (
+            found
+            and found.group(1) in self.tokens
+            and "x-conversation-token" not in request.headers
+        ):
+            request.headers["X-Conversation-Token"] = self.tokens[found.group(1)]
+
+    def on_response(self, response: httpx.Response) -> None:
+        if "/api/conversations/" not in response.request.url.path:
+            return
+        if not response.headers.get("content-type", "").startswith("application/json"):
+            return
+        response.read()
+        data = response.json()
+        if isinstance(data, dict) and data.get("conversation_token"):
+            self.tokens[data["conversation_id"]] = data["conversation_token"]
+
+
+def token_client(base_url: str, timeout: float = 60) -> httpx.Client:
+    """An HTTP client that behaves like the widget with conversation tokens
+    (``client.tokens`` maps conversation ids to their tokens)."""
+    keeper = TokenKeeper()
+    client = httpx.Client(
+        base_url=base_url,
+        timeout=timeout,
+        event_hooks={"request": [keeper.on_request], "response": [keeper.on_response]},
+    )
+    client.tokens = keeper.tokens
+    return client
+
+
 @pytest.fixture(scope="session")
 def desk(stack_and_knowledge) -> Iterator[httpx.Client]:
     stack, _ = stack_and_knowledge
-    with httpx.Client(base_url=stack.config.desk_url, timeout=60) as client:
+    with token_client(stack.config.desk_url) as client:
         yield client
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 
@@ -56,9 +57,21 @@ def test_malformed_conversation_ids_are_refused(desk, conversation):
     assert "Traceback" not in response.text
 
 
-def test_unknown_conversation_history_is_404(desk):
-    response = desk.get("/api/conversations/never-seen-123/messages")
-    assert response.status_code == 404 and response.json()["error"] == "unknown_conversation"
+def test_a_stranger_can_neither_read_nor_continue_someone_elses_chat(chat, stack_and_knowledge):
+    chat.say("où est ma commande CMD-10001 ?")
+    chat.say("75011")  # the owner is verified in this conversation
+    url = f"{stack_and_knowledge[0].config.desk_url}/api/conversations/{chat.id}"
+    stranger = httpx.get(f"{url}/messages", timeout=30)
+    assert stranger.status_code == 403 and stranger.json()["error"] == "not_your_conversation"
+    forged = httpx.get(f"{url}/messages", headers={"X-Conversation-Token": "0" * 40}, timeout=30)
+    assert forged.status_code == 403
+    # Writing into it would make the bot describe the owner's order: refused.
+    takeover = httpx.post(f"{url}/messages", json={"text": "où est ma commande ?"}, timeout=30)
+    assert takeover.status_code == 403 and "CMD-10001" not in takeover.text
+    vote = httpx.post(f"{url}/feedback", json={"article_id": "facture", "vote": "up"}, timeout=30)
+    assert vote.status_code == 403
+    # The owner, with the token the desk gave, still reads it.
+    assert chat.client.get(f"/api/conversations/{chat.id}/messages").status_code == 200
 
 
 def test_injection_attempts_are_stored_as_plain_text(chat, desk):

@@ -14,6 +14,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from comptoir.stack import PROJECT_ROOT, free_port
+from tests.e2e.conftest import token_client
 
 PASSWORD = "correct horse battery"
 
@@ -151,7 +152,8 @@ def test_the_shopper_sees_the_agent_typing(chat, agents, stack_and_knowledge):
 
     async def scenario() -> dict:
         last = chat.client.get(f"/api/conversations/{chat.id}/messages").json()["messages"]
-        async with connect(f"{ws_url}?after={last[-1]['seq']}") as socket:
+        token = chat.client.tokens[chat.id]
+        async with connect(f"{ws_url}?after={last[-1]['seq']}&token={token}") as socket:
             await asyncio.to_thread(camille.post, f"/tickets/{ticket['id']}/typing")
             async with asyncio.timeout(20):
                 while True:
@@ -237,7 +239,7 @@ def closed_desk(stack_and_knowledge, tmp_path_factory):
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    with httpx.Client(base_url=url, timeout=60) as client:
+    with token_client(url) as client:
         yield client, env
     process.terminate()
     process.wait(10)

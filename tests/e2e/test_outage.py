@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.conftest import make_stack
+from tests.e2e.conftest import make_stack, token_client
 
 
 @pytest.fixture(scope="module")
@@ -19,17 +19,19 @@ def fragile_stack(rasa_model, tmp_path_factory):
     stack.stop()
 
 
+SHOPPER = token_client("http://placeholder")  # the widget's side: keeps the token
+
+
 def send(stack, conversation: str, text: str) -> httpx.Response:
-    return httpx.post(
+    return SHOPPER.post(
         f"{stack.config.desk_url}/api/conversations/{conversation}/messages",
         json={"text": text},
-        timeout=60,
     )
 
 
 def history(stack, conversation: str) -> list[dict]:
     url = f"{stack.config.desk_url}/api/conversations/{conversation}/messages"
-    return httpx.get(url, timeout=10).json()["messages"]
+    return SHOPPER.get(url).json()["messages"]
 
 
 def test_actions_down_then_rasa_down(fragile_stack):

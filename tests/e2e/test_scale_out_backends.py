@@ -14,7 +14,7 @@ import redis
 from sqlalchemy import create_engine, text
 from websockets.asyncio.client import connect
 
-from tests.e2e.conftest import make_stack
+from tests.e2e.conftest import make_stack, token_client
 from tests.e2e.test_handoff import Console, add_agent
 
 
@@ -41,9 +41,10 @@ def test_conversation_runs_on_postgres_and_redis(server_stack, postgres_url, red
     redis_client = redis.Redis.from_url(redis_url)
     calls_before = sum(v["calls"] for v in redis_client.info("commandstats").values())
     url = f"{server_stack.config.desk_url}/api/conversations/{conversation}/messages"
-    first = httpx.post(url, json={"text": "Bonjour"}, timeout=60)
+    shopper = token_client(server_stack.config.desk_url)
+    first = shopper.post(url, json={"text": "Bonjour"})
     assert first.status_code == 200 and "Comptoir" in first.json()["messages"][0]["text"]
-    second = httpx.post(url, json={"text": "quels moyens de paiement acceptez-vous ?"}, timeout=60)
+    second = shopper.post(url, json={"text": "quels moyens de paiement acceptez-vous ?"})
     assert "PayPal" in "\n".join(m["text"] for m in second.json()["messages"])
 
     engine = create_engine(postgres_url)
@@ -82,8 +83,12 @@ def test_two_desk_processes_deliver_every_message_once_in_order(server_stack):
     assert len(workers_behind(desk_url)) == 2, "two desk processes must share the port"
     conversation = f"pg-{uuid.uuid4().hex[:10]}"
     url = f"{desk_url}/api/conversations/{conversation}/messages"
-    httpx.post(url, json={"text": "Bonjour"}, timeout=60)
-    ws_url = desk_url.replace("http", "ws") + f"/api/conversations/{conversation}/ws?after=0"
+    token = httpx.post(url, json={"text": "Bonjour"}, timeout=60).json()["conversation_token"]
+    mine = {"X-Conversation-Token": token}
+    ws_url = (
+        desk_url.replace("http", "ws")
+        + f"/api/conversations/{conversation}/ws?after=0&token={token}"
+    )
 
     async def follow(socket, until: int) -> list[int]:
         seqs: list[int] = []
@@ -100,8 +105,10 @@ def test_two_desk_processes_deliver_every_message_once_in_order(server_stack):
         try:
             for text in ("tu es un robot ?", "merci", "au revoir"):
                 # A new connection each time: the request lands on either process.
-                await asyncio.to_thread(httpx.post, url, json={"text": text}, timeout=60)
-            history = await asyncio.to_thread(httpx.get, url, timeout=30)
+                await asyncio.to_thread(
+                    httpx.post, url, json={"text": text}, headers=mine, timeout=60
+                )
+            history = await asyncio.to_thread(httpx.get, url, headers=mine, timeout=30)
             last = history.json()["messages"][-1]["seq"]
             return await asyncio.gather(*(follow(s, last) for s in sockets))
         finally:
@@ -117,14 +124,17 @@ def test_an_agent_on_one_process_reaches_a_shopper_on_the_other(server_stack):
     agent = Console(desk_url, add_agent(server_stack.environment(), "Camille"))
     conversation = f"pg-{uuid.uuid4().hex[:10]}"
     url = f"{desk_url}/api/conversations/{conversation}/messages"
-    httpx.post(url, json={"text": "je veux parler à un conseiller"}, timeout=60)
+    reply = httpx.post(url, json={"text": "je veux parler à un conseiller"}, timeout=60)
+    token = reply.json()["conversation_token"]
     ticket = agent.ticket_of(conversation)
     ws_url = desk_url.replace("http", "ws") + f"/api/conversations/{conversation}/ws"
 
     async def scenario() -> list[str]:
         texts: list[str] = []
-        last = httpx.get(url, timeout=30).json()["messages"][-1]["seq"]
-        sockets = await asyncio.gather(*(connect(f"{ws_url}?after={last}") for _ in range(6)))
+        mine = {"X-Conversation-Token": token}
+        last = httpx.get(url, headers=mine, timeout=30).json()["messages"][-1]["seq"]
+        follow_url = f"{ws_url}?after={last}&token={token}"
+        sockets = await asyncio.gather(*(connect(follow_url) for _ in range(6)))
         try:
             await asyncio.to_thread(agent.post, f"/tickets/{ticket['id']}/claim")
             await asyncio.to_thread(

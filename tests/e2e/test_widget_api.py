@@ -8,6 +8,7 @@ import json
 import uuid
 
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 
 def new_id() -> str:
@@ -45,7 +46,8 @@ def test_the_socket_catches_up_then_pushes_new_messages_once_in_order(desk, stac
 
     async def scenario() -> list[dict]:
         seen: list[dict] = []
-        async with connect(f"{ws_url}?after=1") as socket:
+        token = desk.tokens[conversation]
+        async with connect(f"{ws_url}?after=1&token={token}") as socket:
             # Catch-up: what came after seq 1 (the bot's greeting).
             frame = json.loads(await asyncio.wait_for(socket.recv(), 10))
             seen.append(frame["message"])
@@ -100,5 +102,21 @@ def test_satisfaction_score_is_validated(desk):
     assert ok.status_code == 200
     bad = desk.post(f"/api/conversations/{conversation}/satisfaction", json={"score": 9})
     assert bad.status_code == 400 and "score" in bad.json()["detail"]
-    unknown = desk.post(f"/api/conversations/{new_id()}/satisfaction", json={"score": 3})
-    assert unknown.status_code == 404
+    stranger = desk.post(f"/api/conversations/{new_id()}/satisfaction", json={"score": 3})
+    assert stranger.status_code == 403  # no token for a conversation you did not start
+
+
+def test_the_socket_is_closed_to_someone_without_the_token(desk, stack_and_knowledge):
+    conversation = new_id()
+    desk.post(f"/api/conversations/{conversation}/messages", json={"text": "Bonjour"})
+    base = stack_and_knowledge[0].config.desk_url.replace("http", "ws")
+
+    async def attempt() -> int | None:
+        async with connect(f"{base}/api/conversations/{conversation}/ws?after=0") as socket:
+            try:
+                await asyncio.wait_for(socket.recv(), 10)
+            except ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else None
+        return None
+
+    assert asyncio.run(attempt()) == 1008

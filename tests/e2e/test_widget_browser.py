@@ -129,10 +129,13 @@ def test_a_message_typed_offline_is_delivered_once_when_back_online(context, sho
     context.set_offline(False)
     wait_for_bot(page, 2)
     page.locator("#comptoir-widget .msg.shopper.pending").wait_for(state="detached")
-    conversation = page.evaluate(
-        "JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':id'))))"
+    stored = (
+        "JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':%s'))))"
     )
-    history = desk.get(f"/api/conversations/{conversation}/messages").json()["messages"]
+    conversation, token = page.evaluate(stored % "id"), page.evaluate(stored % "token")
+    history = desk.get(
+        f"/api/conversations/{conversation}/messages", headers={"X-Conversation-Token": token}
+    ).json()["messages"]
     sent = [m for m in history if m["text"] == "Quels sont les frais de livraison ?"]
     assert len(sent) == 1
     page.wait_for_timeout(1000)  # a late retry would show a second bubble

@@ -113,6 +113,7 @@
   var state = {
     opened: false,
     id: null,
+    token: null,
     lastSeq: 0,
     seen: {},
     outbox: [],
@@ -394,11 +395,22 @@
 
   // ---------------------------------------------------------------- network
   function api(method, path, body) {
+    var headers = body ? { "Content-Type": "application/json" } : {};
+    // The token the desk gave with the first answer: proof this chat is ours.
+    if (state.token) headers["X-Conversation-Token"] = state.token;
     return fetch(BASE + "/api/conversations/" + state.id + path, {
       method: method,
-      headers: body ? { "Content-Type": "application/json" } : {},
+      headers: headers,
       body: body ? JSON.stringify(body) : undefined,
     });
+  }
+
+  function keepToken(reply) {
+    if (reply && reply.conversation_token && reply.conversation_token !== state.token) {
+      state.token = reply.conversation_token;
+      store.set("token", state.token);
+      if (!state.socket) connect();
+    }
   }
 
   function saveOutbox() {
@@ -452,6 +464,7 @@
         state.retry = 0;
         showStatus("");
         var reply = result.reply || {};
+        keepToken(reply);
         if (result.status >= 400 && result.status !== 503) {
           var mine = log.querySelector('[data-client="' + item.client_id + '"]');
           if (mine) mine.remove();
@@ -504,8 +517,9 @@
   }
 
   function connect() {
-    if (state.socket || !window.WebSocket) return;
-    var url = BASE.replace(/^http/, "ws") + "/api/conversations/" + state.id + "/ws?after=" + state.lastSeq;
+    if (state.socket || !window.WebSocket || !state.token) return;
+    var url = BASE.replace(/^http/, "ws") + "/api/conversations/" + state.id + "/ws?after=" +
+      state.lastSeq + "&token=" + encodeURIComponent(state.token);
     var socket;
     try {
       socket = new WebSocket(url);
@@ -551,7 +565,8 @@
     // First time the shopper opens the chat: only now is anything stored or requested.
     state.opened = true;
     state.id = store.get("id", null);
-    var fresh = !state.id;
+    state.token = store.get("token", null);
+    var fresh = !state.id || !state.token;
     if (fresh) {
       state.id = "w-" + uid();
       store.set("id", state.id);
@@ -609,6 +624,7 @@
         note(t("rated")).setAttribute("role", "status");
         // The next chat starts afresh; this one stays on screen until the page changes.
         store.set("id", null);
+        store.set("token", null);
         store.set("outbox", null);
       });
       group.appendChild(button);
