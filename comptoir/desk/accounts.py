@@ -166,8 +166,12 @@ class AccountStore:
         since = _now() - timedelta(minutes=within_minutes)
         async with self._sessions() as session:
             rows = await session.scalars(
-                select(ConsoleSession.user_id).where(
-                    ConsoleSession.last_seen >= since, ConsoleSession.expires_at >= _now()
+                select(ConsoleSession.user_id)
+                .join(User, User.id == ConsoleSession.user_id)
+                .where(
+                    ConsoleSession.last_seen >= since,
+                    ConsoleSession.expires_at >= _now(),
+                    User.role.in_(("agent", "admin")),
                 )
             )
             return len(set(rows))

@@ -473,12 +473,15 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
         hours = settings.business_hours
         live = hours.is_open(datetime.now(UTC)) and await app.ctx.accounts.agents_present() > 0
         history = await app.ctx.store.history(conversation_id) or []
+        summary = summarise(history, language) | await app.ctx.rasa.conversation_path(
+            conversation_id
+        )
         ticket, created = await app.ctx.tickets.open(
             conversation_id,
             str(handoff.get("reason") or "shopper_request"),
             priority="high" if handoff.get("priority") == "high" else "normal",
             language=language,
-            summary=summarise(history, language),
+            summary=summary,
             status="waiting" if live else "collecting",
         )
         if not created:

@@ -20,6 +20,7 @@ from comptoir.desk.hub import Hub
 from comptoir.desk.tickets import TicketStore
 
 COOKIE = "comptoir_console"
+CHAT_ROLES = frozenset({"agent", "admin"})
 CONSOLE_CHANNEL = "__console__"
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -30,8 +31,12 @@ def _error(status: int, code: str, detail: str):
     return json_response({"error": code, "detail": detail}, status=status)
 
 
-async def _agent(request: Request, *, change: bool) -> tuple[Agent | None, Any]:
-    """The signed-in agent, or the 401/403 answer to return."""
+async def _agent(request: Request, *, change: bool, chat: bool = True) -> tuple[Agent | None, Any]:
+    """The signed-in agent, or the 401/403 answer to return.
+
+    Editors sign in (they share the accounts) but do not take shoppers' chats:
+    transcripts hold shopper data that only agents and admins need to see.
+    """
     accounts: AccountStore = request.app.ctx.accounts
     found = await accounts.resolve(request.cookies.get(COOKIE))
     if found is None:
@@ -39,6 +44,8 @@ async def _agent(request: Request, *, change: bool) -> tuple[Agent | None, Any]:
     agent, csrf = found
     if change and request.headers.get("x-csrf-token") != csrf:
         return None, _error(403, "csrf", "missing or wrong X-CSRF-Token header")
+    if chat and agent.role not in CHAT_ROLES:
+        return None, _error(403, "role", "this account cannot take shoppers' chats")
     return agent, None
 
 
@@ -83,7 +90,7 @@ async def login(request: Request):
 
 @console.post("/api/logout")
 async def logout(request: Request):
-    _, problem = await _agent(request, change=True)
+    _, problem = await _agent(request, change=True, chat=False)
     if problem is not None:
         return problem
     await request.app.ctx.accounts.sign_out(request.cookies.get(COOKIE))
@@ -327,8 +334,8 @@ async def _close(request: Request, ticket_id: int, status: str):
 async def live(request: Request, ws: Websocket):
     """Queue changes and shopper messages in handed-off conversations, live."""
     found = await request.app.ctx.accounts.resolve(request.cookies.get(COOKIE))
-    if found is None:
-        await ws.close(code=1008, reason="sign in first")
+    if found is None or found[0].role not in CHAT_ROLES:
+        await ws.close(code=1008, reason="sign in as an agent first")
         return
     hub: Hub = request.app.ctx.hub
     async with hub.subscription(CONSOLE_CHANNEL) as stream:

@@ -42,6 +42,39 @@ def merge_custom_payloads(messages: list[dict[str, Any]]) -> list[dict[str, Any]
     return merged
 
 
+BUSINESS_STEPS = frozenset(
+    {
+        "action_answer_knowledge",
+        "action_order_status_start",
+        "order_status_form",
+        "action_order_status_answer",
+        "action_return_flow",
+        "action_return_status",
+        "action_human_handoff",
+    }
+)
+
+
+def path_from_events(events: list[Any]) -> dict[str, list[str]]:
+    """Intents (each once, first seen first) and business steps from tracker events."""
+    intents: list[str] = []
+    steps: list[str] = []
+    for event in events:
+        if not isinstance(event, dict):
+            continue
+        if event.get("event") == "user":
+            name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if isinstance(name, str) and name and name not in intents:
+                intents.append(name)
+        elif (
+            event.get("event") == "action"
+            and event.get("name") in BUSINESS_STEPS
+            and (not steps or steps[-1] != event["name"])
+        ):
+            steps.append(event["name"])
+    return {"intents": intents, "steps": steps}
+
+
 class RasaClient:
     """A small async client for the two Rasa endpoints the desk uses."""
 
@@ -79,6 +112,24 @@ class RasaClient:
     async def resume(self, conversation_id: str) -> bool:
         """Record that the bot has the conversation back."""
         return await self._tracker_event(conversation_id, "resume")
+
+    async def conversation_path(self, conversation_id: str) -> dict[str, list[str]]:
+        """The intents Rasa recognised and the business steps it took, in order.
+
+        Read from Rasa's tracker so that the agent sees what the bot understood,
+        not only what it said. Empty when Rasa's HTTP API is not enabled.
+        """
+        if not self._api_token:
+            return {"intents": [], "steps": []}
+        try:
+            response = await self._http.get(
+                f"{self._rasa_url}/conversations/{conversation_id}/tracker",
+                params={"token": self._api_token, "include_events": "ALL"},
+            )
+            events = response.json().get("events", []) if response.status_code == 200 else []
+        except (httpx.HTTPError, ValueError, AttributeError):
+            events = []
+        return path_from_events(events)
 
     async def close(self) -> None:
         """Close the HTTP connection pool."""

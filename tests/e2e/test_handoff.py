@@ -19,12 +19,12 @@ from tests.e2e.conftest import token_client
 PASSWORD = "correct horse battery"
 
 
-def add_agent(env: dict[str, str], name: str) -> str:
+def add_agent(env: dict[str, str], name: str, role: str = "agent") -> str:
     """Create a console account with the real CLI, in the desk database ``env`` names."""
     username = f"{name.lower()}-{uuid.uuid4().hex[:6]}"
     command = [str(PROJECT_ROOT / ".venv" / "bin" / "comptoir"), "users", "add", username]
     subprocess.run(
-        [*command, "--name", name, "--password-stdin"],
+        [*command, "--name", name, "--role", role, "--password-stdin"],
         input=PASSWORD + "\n",
         text=True,
         check=True,
@@ -83,10 +83,26 @@ def test_the_ticket_summary_carries_the_verified_order(chat, agents):
     summary = ticket["summary"]
     assert summary["order_number"] == "CMD-10016" and summary["order_verified"] is True
     assert summary["last_shopper_message"] == "où en est mon remboursement ?"
+    assert {"order_status", "return_status"} <= set(summary["intents"])
+    assert "action_return_status" in summary["steps"]
     detail = agents[0].http.get(f"/console/api/tickets/{ticket['id']}").json()
     assert detail["order"]["number"] == "CMD-10016"
     assert detail["order"]["returns"][0]["status"] == "received"
     assert [m["sender"] for m in detail["transcript"]][:2] == ["shopper", "bot"]
+
+
+def test_an_editor_signs_in_but_does_not_take_chats(chat, agents, stack_and_knowledge):
+    stack = stack_and_knowledge[0]
+    chat.say("/request_human")
+    editor = Console(stack.config.desk_url, add_agent(stack.environment(), "Éloïse", "editor"))
+    assert editor.agent["role"] == "editor"
+    queue = editor.http.get("/console/api/tickets")
+    assert (queue.status_code, queue.json()["error"]) == (403, "role")
+    ticket = agents[0].ticket_of(chat.id)
+    assert editor.post(f"/tickets/{ticket['id']}/claim").status_code == 403
+    detail = editor.http.get(f"/console/api/tickets/{ticket['id']}")
+    assert detail.status_code == 403 and chat.id not in detail.text
+    assert editor.post("/logout").status_code == 200
 
 
 def open_return_on(stack, number: str) -> str:

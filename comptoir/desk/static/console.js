@@ -153,7 +153,9 @@
         "Motif : " + selected.reason + " · priorité " + selected.priority +
         " · commande " + (s.order_number || "—") + (s.order_verified ? " (vérifiée)" : "") +
         " · articles vus : " + ((s.articles_shown || []).join(", ") || "—") +
-        " · retours : " + ((s.returns_opened || []).join(", ") || "—");
+        " · retours : " + ((s.returns_opened || []).join(", ") || "—") +
+        " · intentions : " + ((s.intents || []).join(", ") || "—") +
+        " · étapes : " + ((s.steps || []).join(" → ") || "—");
       $("transcript").textContent = "";
       data.transcript.forEach(addMessage);
       renderOrder(data.order);
@@ -193,6 +195,11 @@
   function connect() {
     var url = location.origin.replace(/^http/, "ws") + "/console/ws";
     socket = new WebSocket(url);
+    socket.onopen = function () {
+      // Whatever happened while the socket was down is fetched again.
+      loadQueue();
+      if (selected) open(selected.id);
+    };
     socket.onmessage = function (event) {
       var frame = JSON.parse(event.data);
       if (frame.event === "ping") return;
@@ -229,6 +236,11 @@
     $("app").hidden = false;
     $("logout").hidden = false;
     $("who").textContent = me.display_name + " (" + me.role + ")";
+    if (me.role !== "agent" && me.role !== "admin") {
+      $("app").hidden = true;
+      $("who").textContent += " — ce compte ne prend pas les conversations des clients.";
+      return;
+    }
     loadQueue();
     connect();
     setInterval(loadQueue, 15000);
