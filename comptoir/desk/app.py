@@ -326,8 +326,8 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
         incoming, problem = _parse(request, conversation_id, IncomingMessage)
         if problem is not None:
             return problem
-        known = await request.app.ctx.store.language_of(conversation_id) is not None
-        if known and not _is_owner(request, conversation_id):
+        current = await request.app.ctx.store.language_of(conversation_id)
+        if current is not None and not _is_owner(request, conversation_id):
             return _forbidden()  # anyone may start a conversation; only its shopper continues
         if len(incoming.text) > settings.max_message_chars:
             return _error(
@@ -336,14 +336,19 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
                 f"text has {len(incoming.text)} characters; the limit is "
                 f"{settings.max_message_chars}",
             )
-        return await _relay(request.app, conversation_id, incoming)
+        return await _relay(request.app, conversation_id, incoming, current)
 
-    async def _relay(app: Sanic, conversation_id: str, incoming: IncomingMessage):
+    async def _relay(
+        app: Sanic, conversation_id: str, incoming: IncomingMessage, current: str | None
+    ):
+        """Store the shopper's message, then route it: to the agent who owns the chat,
+        to the out-of-hours collection, or to Rasa."""
         store: ConversationStore = app.ctx.store
         rasa: RasaClient = app.ctx.rasa
         token = token_for(settings.conversation_secret, conversation_id)
         hub: Hub = app.ctx.hub
-        current = await store.language_of(conversation_id)
+        # Looked up first, so a message for a person is stored as delivered in one write.
+        ticket = await app.ctx.tickets.active(conversation_id) if current is not None else None
         language = choose_language(
             incoming.text, incoming.lang, current, chosen=incoming.lang_chosen
         )
@@ -358,7 +363,7 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
             incoming.text,
             language=language,
             payload={"custom": custom},
-            delivered=False,
+            delivered=ticket is not None,
             client_id=incoming.client_id,
         )
         if shopper is None:  # the widget re-sent a message that had arrived: not twice
@@ -372,9 +377,7 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
                 }
             )
         hub.publish(conversation_id, shopper.as_json())
-        ticket = await app.ctx.tickets.active(conversation_id)
         if ticket is not None and ticket.status == "collecting":
-            await store.mark_delivered(shopper.id, True)
             replies = await _collect(ticket, incoming.text, language)
             return json_response(
                 {
@@ -385,7 +388,6 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
                 }
             )
         if ticket is not None:  # a person has (or is about to take) the conversation
-            await store.mark_delivered(shopper.id, True)
             hub.publish(
                 CONSOLE_CHANNEL,
                 {
