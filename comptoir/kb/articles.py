@@ -18,6 +18,10 @@ _FENCE = "---"
 _HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 
+# libyaml's C parser when PyYAML was built with it: the same safe subset, ~10x faster,
+# which matters when a live edit re-reads thousands of articles.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class Section:
@@ -124,7 +128,7 @@ def parse_article(path: Path, text: str) -> Article | ArticleError:
         return ArticleError(path, 1, "front matter is not closed by a second '---' line")
     front_lines = lines[1:end]
     try:
-        front = yaml.safe_load("\n".join(front_lines)) or {}
+        front = yaml.load("\n".join(front_lines), Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 2

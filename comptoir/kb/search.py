@@ -24,6 +24,8 @@ from comptoir.kb.lexical import terms
 Decision = Literal["answer", "clarify", "none"]
 Mode = Literal["hybrid", "dense", "lexical"]
 THRESHOLDS_FILE = Path(__file__).resolve().parents[2] / "kb_thresholds.yml"
+DENSE_CHUNKS = 64  # nearest chunks asked of FAISS per language
+LEXICAL_CANDIDATES = 64  # best BM25 articles kept per language
 
 
 class Thresholds(BaseModel):
@@ -86,7 +88,7 @@ def _rank(
         return []
     dense: dict[int, float] = {}
     if mode != "lexical":
-        k = min(part.faiss_index.ntotal, 64)
+        k = min(part.faiss_index.ntotal, DENSE_CHUNKS)
         sims, rows = part.faiss_index.search(query_vector.reshape(1, -1), k)
         for sim, row in zip(sims[0], rows[0], strict=True):
             if row < 0:
@@ -96,7 +98,15 @@ def _rank(
     lexical: dict[int, float] = {}
     if mode != "dense":
         ceiling = part.bm25.max_score(query_terms) or 1.0
-        lexical = {i: s / ceiling for i, s in part.bm25.scores(query_terms).items()}
+        scores = part.bm25.scores(query_terms) / ceiling
+        # Scored: the dense candidates, and the best lexical matches. Any other article
+        # has no dense part and a lexical part below the weakest of those 64, so it could
+        # not rank above them: the top of the fused ranking is exactly as if all counted.
+        best = np.flatnonzero(scores)
+        if len(best) > LEXICAL_CANDIDATES:
+            best = best[np.argpartition(scores[best], -LEXICAL_CANDIDATES)[-LEXICAL_CANDIDATES:]]
+        kept = set(best.tolist()) | set(dense)
+        lexical = {i: float(scores[i]) for i in kept if scores[i] > 0}
     candidates = []
     for position in set(dense) | set(lexical):
         d, lx = dense.get(position, 0.0), lexical.get(position, 0.0)

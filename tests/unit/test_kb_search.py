@@ -162,3 +162,40 @@ def test_golden_set_meets_the_quality_bar(embedder, tmp_path):
     assert reports["fr"].top1 >= 0.90
     assert reports["en"].top1 >= 0.90
     assert reports["unanswerable"].answered_wrong <= 0.15
+
+
+def test_keeping_only_the_best_lexical_matches_does_not_change_the_top(
+    embedder, tmp_path, monkeypatch
+):
+    """At scale only the best BM25 matches are fused with the dense ones; the top of the
+    ranking must be exactly what scoring every article gives."""
+    import comptoir.kb.search as search_module
+
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    products = ["lampe", "plaid", "bougie", "coussin", "enceinte", "guirlande"]
+    for n in range(60):
+        product = products[n % len(products)]
+        article(
+            folder,
+            f"a{n}",
+            f"a{n}",
+            "fr",
+            f"{product.title()} modèle {n}",
+            f"La garantie de la {product} {n} couvre les pannes pendant {2 + n % 3} ans ; "
+            f"le remboursement suit le retour du produit en {n % 7 + 3} jours.",
+        )
+    index = build_index(folder, embedder, tmp_path / "index")
+    searcher = Searcher(embedder, load_thresholds(embedder.name))
+    for question in (
+        "la garantie de ma lampe est de combien d'années ?",
+        "remboursement du plaid après retour",
+        "ma bougie est en panne",
+    ):
+        monkeypatch.setattr(search_module, "LEXICAL_CANDIDATES", 10**6)
+        full = searcher.ranked(index, question)["fr"][:5]
+        monkeypatch.setattr(search_module, "LEXICAL_CANDIDATES", 5)
+        pruned = searcher.ranked(index, question)["fr"][:5]
+        assert [(c.article.id, round(c.score, 5)) for c in pruned] == [
+            (c.article.id, round(c.score, 5)) for c in full
+        ]
