@@ -31,6 +31,7 @@ from comptoir.desk.api_models import (
 from comptoir.desk.console import CONSOLE_CHANNEL, console
 from comptoir.desk.conversation_tokens import HEADER as TOKEN_HEADER
 from comptoir.desk.conversation_tokens import presented_token, token_for, token_is_valid
+from comptoir.desk.editor import KnowledgePreview, editor
 from comptoir.desk.hub import Hub
 from comptoir.desk.rasa_client import BotUnavailable, RasaClient
 from comptoir.desk.redis_hub import RedisHub
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.KEEP_ALIVE_TIMEOUT = 30
     app.ctx.settings = settings
+    app.ctx.knowledge_preview = KnowledgePreview(settings)
 
     @app.before_server_start
     async def _open(app: Sanic) -> None:
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
             app.ctx.webhook.send(kind, ticket.as_json())
 
     app.blueprint(console)
+    app.blueprint(editor)
 
     async def post_agent_message(
         ticket: TicketView, agent: Agent, text: str, *, system: bool = False, closed: bool = False

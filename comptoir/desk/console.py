@@ -31,11 +31,14 @@ def _error(status: int, code: str, detail: str):
     return json_response({"error": code, "detail": detail}, status=status)
 
 
-async def _agent(request: Request, *, change: bool, chat: bool = True) -> tuple[Agent | None, Any]:
-    """The signed-in agent, or the 401/403 answer to return.
+async def require_account(
+    request: Request, *, change: bool, roles: frozenset[str] | None = CHAT_ROLES
+) -> tuple[Agent | None, Any]:
+    """The signed-in account, or the 401/403 answer to return.
 
     Editors sign in (they share the accounts) but do not take shoppers' chats:
-    transcripts hold shopper data that only agents and admins need to see.
+    transcripts hold shopper data that only agents and admins need to see. ``roles``
+    says who may use the route (``None``: any signed-in account).
     """
     accounts: AccountStore = request.app.ctx.accounts
     found = await accounts.resolve(request.cookies.get(COOKIE))
@@ -44,8 +47,8 @@ async def _agent(request: Request, *, change: bool, chat: bool = True) -> tuple[
     agent, csrf = found
     if change and request.headers.get("x-csrf-token") != csrf:
         return None, _error(403, "csrf", "missing or wrong X-CSRF-Token header")
-    if chat and agent.role not in CHAT_ROLES:
-        return None, _error(403, "role", "this account cannot take shoppers' chats")
+    if roles is not None and agent.role not in roles:
+        return None, _error(403, "role", "this account's role cannot use this page")
     return agent, None
 
 
@@ -90,7 +93,7 @@ async def login(request: Request):
 
 @console.post("/api/logout")
 async def logout(request: Request):
-    _, problem = await _agent(request, change=True, chat=False)
+    _, problem = await require_account(request, change=True, roles=None)
     if problem is not None:
         return problem
     await request.app.ctx.accounts.sign_out(request.cookies.get(COOKIE))
@@ -110,7 +113,7 @@ async def me(request: Request):
 
 @console.get("/api/tickets")
 async def queue(request: Request):
-    _, problem = await _agent(request, change=False)
+    _, problem = await require_account(request, change=False)
     if problem is not None:
         return problem
     tickets: TicketStore = request.app.ctx.tickets
@@ -119,7 +122,7 @@ async def queue(request: Request):
 
 @console.get("/api/tickets/<ticket_id:int>")
 async def ticket_detail(request: Request, ticket_id: int):
-    _, problem = await _agent(request, change=False)
+    _, problem = await require_account(request, change=False)
     if problem is not None:
         return problem
     ticket = await request.app.ctx.tickets.get(ticket_id)
@@ -138,7 +141,7 @@ async def ticket_detail(request: Request, ticket_id: int):
 
 async def _owned(request: Request, ticket_id: int):
     """``(agent, ticket, None)`` when the signed-in agent owns the ticket, else the error."""
-    agent, problem = await _agent(request, change=True)
+    agent, problem = await require_account(request, change=True)
     if problem is not None:
         return None, None, problem
     ticket = await request.app.ctx.tickets.get(ticket_id)
@@ -149,7 +152,7 @@ async def _owned(request: Request, ticket_id: int):
 
 @console.post("/api/tickets/<ticket_id:int>/notes")
 async def add_note(request: Request, ticket_id: int):
-    agent, problem = await _agent(request, change=True)
+    agent, problem = await require_account(request, change=True)
     if problem is not None:
         return problem
     text = str(_body(request).get("text", "")).strip()
@@ -164,7 +167,7 @@ async def add_note(request: Request, ticket_id: int):
 @console.get("/api/tickets/<ticket_id:int>/canned")
 async def canned_replies(request: Request, ticket_id: int):
     """The shop's canned replies, filled for this conversation, in its language."""
-    agent, problem = await _agent(request, change=False)
+    agent, problem = await require_account(request, change=False)
     if problem is not None:
         return problem
     ticket = await request.app.ctx.tickets.get(ticket_id)
@@ -202,7 +205,7 @@ async def agent_typing(request: Request, ticket_id: int):
 @console.post("/api/tickets/<ticket_id:int>/returns/<number>/status")
 async def return_status(request: Request, ticket_id: int, number: str):
     """Move a return of the conversation's verified order (same service as the CLI)."""
-    agent, problem = await _agent(request, change=True)
+    agent, problem = await require_account(request, change=True)
     if problem is not None:
         return problem
     ticket = await request.app.ctx.tickets.get(ticket_id)
@@ -255,7 +258,7 @@ def _order_context(request: Request, summary: dict[str, Any]) -> dict[str, Any] 
 
 @console.post("/api/tickets/<ticket_id:int>/claim")
 async def claim(request: Request, ticket_id: int):
-    agent, problem = await _agent(request, change=True)
+    agent, problem = await require_account(request, change=True)
     if problem is not None:
         return problem
     tickets: TicketStore = request.app.ctx.tickets
@@ -277,7 +280,7 @@ async def claim(request: Request, ticket_id: int):
 
 @console.post("/api/tickets/<ticket_id:int>/messages")
 async def agent_message(request: Request, ticket_id: int):
-    agent, problem = await _agent(request, change=True)
+    agent, problem = await require_account(request, change=True)
     if problem is not None:
         return problem
     text = str(_body(request).get("text", "")).strip()
@@ -314,7 +317,7 @@ CLOSING = {
 
 async def _close(request: Request, ticket_id: int, status: str):
     """Hand back or resolve: the ticket closes and the bot has the conversation again."""
-    agent, problem = await _agent(request, change=True)
+    agent, problem = await require_account(request, change=True)
     if problem is not None:
         return problem
     tickets: TicketStore = request.app.ctx.tickets

@@ -253,6 +253,20 @@ def test_screenshots_of_the_open_widget(browser, shop, name, viewport):
         context.close()
 
 
+def console_page(browser, shop: str, username: str):
+    """A fresh browser context signed in to the console as ``username``: (context, page)."""
+    from tests.e2e.test_handoff import PASSWORD
+
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(REPLY_TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(shop + "console/")
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    return context, page
+
+
 def test_a_person_takes_over_in_the_widget_then_hands_back(
     browser, context, shop, stack_and_knowledge
 ):
@@ -261,17 +275,10 @@ def test_a_person_takes_over_in_the_widget_then_hands_back(
 
 def person_takes_over(browser, context, shop: str, env: dict[str, str]) -> None:
     """Shopper asks for a person; an agent signs in, claims, they chat, the bot returns."""
-    from tests.e2e.test_handoff import PASSWORD, add_agent
+    from tests.e2e.test_handoff import add_agent
 
-    username = add_agent(env, "Camille")
-    agent_context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
-    agent_context.set_default_timeout(REPLY_TIMEOUT_MS)
+    agent_context, agent = console_page(browser, shop, add_agent(env, "Camille"))
     try:
-        agent = agent_context.new_page()
-        agent.goto(shop + "console/")
-        agent.get_by_label("Identifiant").fill(username)
-        agent.get_by_label("Mot de passe").fill(PASSWORD)
-        agent.get_by_role("button", name="Se connecter").click()
         agent.get_by_role("heading", name="File d'attente").wait_for()
 
         shopper = context.new_page()
@@ -305,3 +312,29 @@ def person_takes_over(browser, context, shop: str, env: dict[str, str]) -> None:
         assert "Comptoir" in bot_messages(shopper).last.inner_text()
     finally:
         agent_context.close()
+
+
+def test_an_editor_tries_a_question_and_a_missed_one_in_the_console(
+    browser, shop, stack_and_knowledge, chat
+):
+    """In Chromium: an editor signs in, sees what the bot would answer, then tests a
+    question shoppers asked that the bot could not answer."""
+    from tests.e2e.test_handoff import add_agent
+
+    missed = "faites-vous des ateliers de bougies parfumées le samedi ?"
+    assert "pas de réponse sûre" in chat.text(missed)
+    username = add_agent(stack_and_knowledge[0].environment(), "Inès", "editor")
+    context, page = console_page(browser, shop, username)
+    try:
+        page.get_by_role("heading", name="Que répondrait le bot ?").wait_for()
+        assert page.get_by_role("heading", name="File d'attente").is_hidden()
+
+        page.get_by_label("Question d'un client").fill("combien de temps pour être remboursé ?")
+        page.get_by_role("button", name="Tester", exact=True).click()
+        page.get_by_text("Le bot répond avec cet article").wait_for()
+        assert "10 jours" in page.locator("#preview-answer").inner_text()
+
+        page.get_by_role("button", name=f"Tester « {missed} »").click()
+        page.get_by_text("Le bot dit qu'il ne sait pas").wait_for()
+    finally:
+        context.close()

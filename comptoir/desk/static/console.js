@@ -229,6 +229,114 @@
     };
   }
 
+  var DECISIONS = {
+    answer: "Le bot répond avec cet article",
+    clarify: "Le bot demande de choisir entre ces articles",
+    none: "Le bot dit qu'il ne sait pas (et note la question ci-contre)",
+  };
+
+  function cell(row, text) {
+    var td = document.createElement("td");
+    td.textContent = text;
+    row.appendChild(td);
+    return td;
+  }
+
+  function showPreview(data) {
+    var out = $("preview-result");
+    out.textContent = "";
+    if (data.status !== 200) {
+      out.textContent = data.detail || "Impossible de tester cette question.";
+      return;
+    }
+    var decision = document.createElement("p");
+    decision.className = "decision";
+    decision.textContent = DECISIONS[data.decision] + (data.fallback_language ? " (article de l'autre langue)" : "") + ".";
+    out.appendChild(decision);
+    if (data.answer) {
+      var answer = document.createElement("div");
+      answer.id = "preview-answer";
+      answer.textContent = data.answer.text + "\n\nSource : " + data.answer.title + " — " + data.answer.file;
+      out.appendChild(answer);
+    }
+    var table = document.createElement("table");
+    table.innerHTML = "<thead><tr><th scope=col>Article</th><th scope=col>Score</th><th scope=col>Sens</th><th scope=col>Mots</th></tr></thead>";
+    var body = document.createElement("tbody");
+    data.candidates.forEach(function (c) {
+      var row = document.createElement("tr");
+      cell(row, c.title + " (" + c.id + ")");
+      cell(row, c.score.toFixed(3));
+      cell(row, c.dense.toFixed(3));
+      cell(row, c.lexical.toFixed(3));
+      body.appendChild(row);
+    });
+    table.appendChild(body);
+    out.appendChild(table);
+    var meta = document.createElement("p");
+    meta.className = "meta";
+    meta.textContent = data.articles + " articles en service.";
+    out.appendChild(meta);
+    data.problems.forEach(function (problem) {
+      var p = document.createElement("p");
+      p.setAttribute("role", "alert");
+      p.textContent = "Article ignoré — " + problem;
+      out.appendChild(p);
+    });
+  }
+
+  function runPreview() {
+    var question = $("preview-question").value.trim();
+    if (!question) return;
+    $("preview-result").textContent = "Recherche…";
+    var query = "?q=" + encodeURIComponent(question) + "&lang=" + $("preview-lang").value;
+    api("GET", "/editor/preview" + query).then(showPreview);
+  }
+
+  /* Rows of plain-text cells (never HTML: questions are what shoppers typed). */
+  function fillTable(id, items, columns, extra) {
+    var body = $(id);
+    body.textContent = "";
+    items.forEach(function (item) {
+      var row = document.createElement("tr");
+      columns.forEach(function (column) { cell(row, String(item[column])); });
+      if (extra) cell(row, "").appendChild(extra(item));
+      body.appendChild(row);
+    });
+  }
+
+  function testButton(miss) {
+    var test = document.createElement("button");
+    test.type = "button";
+    test.textContent = "Tester";
+    test.setAttribute("aria-label", "Tester « " + miss.question + " »");
+    test.addEventListener("click", function () {
+      $("preview-question").value = miss.question;
+      $("preview-lang").value = miss.language;
+      runPreview();
+    });
+    return test;
+  }
+
+  function loadEditorLists() {
+    api("GET", "/editor/misses").then(function (data) {
+      fillTable("misses", data.misses || [], ["question", "language", "count"], testButton);
+    });
+    api("GET", "/editor/feedback").then(function (data) {
+      fillTable("votes", data.articles || [], ["id", "up", "down"]);
+    });
+  }
+
+  function startEditor() {
+    $("editor").hidden = false;
+    loadEditorLists();
+    setInterval(loadEditorLists, 30000);
+  }
+
+  $("preview-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    runPreview();
+  });
+
   function start(data) {
     me = data.agent;
     csrf = data.csrf;
@@ -236,9 +344,9 @@
     $("app").hidden = false;
     $("logout").hidden = false;
     $("who").textContent = me.display_name + " (" + me.role + ")";
+    if (me.role === "editor" || me.role === "admin") startEditor();
     if (me.role !== "agent" && me.role !== "admin") {
       $("app").hidden = true;
-      $("who").textContent += " — ce compte ne prend pas les conversations des clients.";
       return;
     }
     loadQueue();

@@ -1,0 +1,152 @@
+"""The editors' page of the console: what the bot would answer, and what it could not.
+
+Editors change the knowledge markdown; before and after a save they want to know what
+the bot will now say to a question, which questions it left unanswered, and which
+answers shoppers found useless. The command line has all three (``comptoir kb search``,
+``kb misses``); this page gives them to editors who never open a terminal.
+
+The preview loads the same model and articles as the action server, on first use, and
+reads the embedding cache without writing it (the action server owns it), so a preview
+always reflects the files as they are now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+from sanic import Blueprint, Request
+from sanic import json as json_response
+
+from comptoir.desk.console import require_account
+from comptoir.kb.index import KnowledgeIndex, build_index, index_folder
+from comptoir.kb.misses import MissLog
+from comptoir.kb.search import Searcher, load_thresholds
+from comptoir.kb.service import folder_fingerprint
+from comptoir.settings import Settings
+
+EDIT_ROLES = frozenset({"editor", "admin"})
+MAX_QUESTION_CHARS = 1000
+
+editor = Blueprint("editor", url_prefix="/console/api/editor")
+
+
+class KnowledgePreview:
+    """The bot's knowledge base, loaded in the desk on first use, kept in step with the files."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._searcher: Searcher | None = None
+        self._index: KnowledgeIndex | None = None
+        self._fingerprint: tuple[tuple[str, int, int], ...] | None = None
+
+    def _current(self) -> tuple[Searcher, KnowledgeIndex]:
+        from comptoir.kb.embedder import load_embedder  # heavy: only when an editor asks
+
+        with self._lock:
+            if self._searcher is None:
+                embedder = load_embedder(self._settings.embedding_model)
+                self._searcher = Searcher(embedder, load_thresholds(embedder.name))
+            folder = self._settings.knowledge_dir
+            fingerprint = folder_fingerprint(folder)
+            if self._index is None or fingerprint != self._fingerprint:
+                embedder = self._searcher.embedder
+                self._index = build_index(
+                    folder,
+                    embedder,
+                    index_folder(self._settings.index_dir, embedder.name),
+                    persist=False,
+                )
+                self._fingerprint = fingerprint
+            return self._searcher, self._index
+
+    def preview(self, question: str, language: str) -> dict[str, Any]:
+        """What the bot would do with ``question``, in the shape the page shows."""
+        searcher, index = self._current()
+        result = searcher.search(index, question, language)
+        answer = None
+        if result.answer is not None:
+            article = result.answer
+            answer = {
+                "id": article.id,
+                "title": article.title,
+                "text": article.short_answer,
+                "file": _relative(article.path, self._settings),
+            }
+        return {
+            "question": question,
+            "language": language,
+            "decision": result.decision,
+            "fallback_language": result.fallback_language,
+            "answer": answer,
+            "candidates": [
+                {
+                    "id": c.article.id,
+                    "title": c.article.title,
+                    "score": round(c.score, 3),
+                    "dense": round(c.dense, 3),
+                    "lexical": round(c.lexical, 3),
+                }
+                for c in result.candidates
+            ],
+            "articles": len(index.by_id),
+            "problems": [
+                f"{_relative(e.path, self._settings)}:{e.line}: {e.problem}" for e in index.errors
+            ],
+        }
+
+
+def _relative(path: Any, settings: Settings) -> str:
+    """Article paths as editors know them: inside the knowledge folder."""
+    try:
+        return str(path.relative_to(settings.knowledge_dir))
+    except (AttributeError, ValueError):
+        return str(path)
+
+
+def _error(status: int, code: str, detail: str):
+    return json_response({"error": code, "detail": detail}, status=status)
+
+
+@editor.get("/preview")
+async def preview(request: Request):
+    _, problem = await require_account(request, change=False, roles=EDIT_ROLES)
+    if problem is not None:
+        return problem
+    question = (request.args.get("q") or "").strip()
+    language = request.args.get("lang") or "fr"
+    if not question:
+        return _error(400, "empty_question", "type the question a shopper would ask")
+    if len(question) > MAX_QUESTION_CHARS:
+        return _error(400, "question_too_long", f"at most {MAX_QUESTION_CHARS} characters")
+    if language not in ("fr", "en"):
+        return _error(400, "bad_language", "lang must be fr or en")
+    knowledge: KnowledgePreview = request.app.ctx.knowledge_preview
+    return json_response(await asyncio.to_thread(knowledge.preview, question, language))
+
+
+@editor.get("/misses")
+async def misses(request: Request):
+    _, problem = await require_account(request, change=False, roles=EDIT_ROLES)
+    if problem is not None:
+        return problem
+    log = MissLog(request.app.ctx.settings.kb_log_url)
+    try:
+        rows = await asyncio.to_thread(log.top, 50)
+    finally:
+        log.engine.dispose()
+    return json_response(
+        {"misses": [{"question": q, "language": lang, "count": n} for q, lang, n in rows]}
+    )
+
+
+@editor.get("/feedback")
+async def feedback(request: Request):
+    _, problem = await require_account(request, change=False, roles=EDIT_ROLES)
+    if problem is not None:
+        return problem
+    votes = await request.app.ctx.store.feedback_summary()
+    ranked = sorted(votes.items(), key=lambda item: (-item[1]["down"], item[0]))
+    return json_response({"articles": [{"id": article, **counts} for article, counts in ranked]})
