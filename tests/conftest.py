@@ -7,6 +7,7 @@ import socket
 import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,9 @@ def port_open(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A brand-new database for this test session, dropped at the end.
+@contextmanager
+def new_postgres_database() -> Iterator[str]:
+    """A brand-new PostgreSQL database, dropped afterwards (skips if there is no server).
 
     The server is shared with other runs (and CI runs against the server as an earlier
     session left it), so tests never touch the `test` database's own tables: whatever
@@ -43,9 +44,25 @@ def postgres_url() -> Iterator[str]:
     dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    yield admin.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of this test session's own."""
+    with new_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_postgres_url() -> Iterator[str]:
+    """A database of this test's own, for tests that need one with no tables at all."""
+    with new_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

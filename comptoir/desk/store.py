@@ -7,6 +7,7 @@ read. SQLite by default, PostgreSQL through ``COMPTOIR_DESK_DATABASE_URL``.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -150,6 +151,7 @@ class ConversationStore:
     """Reads and writes conversations; one instance per desk process."""
 
     def __init__(self, url: str) -> None:
+        self._url = url
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -164,19 +166,21 @@ class ConversationStore:
         return self._sessions
 
     async def create_schema(self) -> None:
-        """Create the tables if they are missing (idempotent).
+        """Bring the tables to the latest migration (idempotent; see ``schema.py``).
 
         Two processes starting together may both find a table missing; the loser of that
         race sees "already exists" and simply checks again.
         """
+        from comptoir.desk.schema import upgrade_desk
+
         for attempt in range(3):
             try:
-                async with self.engine.begin() as conn:
-                    await conn.run_sync(Base.metadata.create_all)
+                await asyncio.to_thread(upgrade_desk, self._url)
                 return
-            except (IntegrityError, ProgrammingError):
+            except (IntegrityError, ProgrammingError, OperationalError):
                 if attempt == 2:
                     raise
+                await asyncio.sleep(0.5)
 
     async def close(self) -> None:
         """Release the connection pool."""

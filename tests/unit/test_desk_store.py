@@ -76,3 +76,53 @@ async def test_satisfaction_only_for_an_existing_conversation(store):
     assert await store.record_satisfaction(conversation, 5, "")
     assert not await store.record_satisfaction("nobody-" + conversation, 1, "")
     assert (await store.satisfaction_summary())["count"] == before + 1
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database(request, tmp_path) -> str:
+    """A database with no table at all, on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
+    return request.getfixturevalue("fresh_postgres_url")
+
+
+def test_the_migrations_describe_exactly_the_desk_models(empty_database):
+    """A model changed without its migration fails here, before it reaches a shop."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from comptoir.desk.schema import VERSION_TABLE, desk_metadata, sync_url, upgrade_desk
+
+    upgrade_desk(empty_database)
+    engine = create_engine(sync_url(empty_database))
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        differences = compare_metadata(context, desk_metadata())
+        version = connection.exec_driver_sql("select version_num from desk_alembic_version")
+        assert version.scalar_one() == "0001_desk"
+    engine.dispose()
+    assert differences == []
+
+
+async def test_a_database_from_before_migrations_keeps_its_conversations(empty_database):
+    """Desks before 0001 created their tables with create_all: upgrading keeps the data."""
+    from sqlalchemy import create_engine, inspect
+
+    from comptoir.desk.schema import desk_metadata, sync_url
+
+    engine = create_engine(sync_url(empty_database))
+    desk_metadata().create_all(engine)
+    assert "desk_alembic_version" not in inspect(engine).get_table_names()
+    engine.dispose()
+    old = ConversationStore(empty_database)
+    conversation = f"u-{uuid.uuid4().hex[:10]}"
+    await old.append(conversation, "shopper", "ma commande ?", language="fr")
+    await old.close()
+
+    upgraded = ConversationStore(empty_database)
+    await upgraded.create_schema()
+    await upgraded.create_schema()  # idempotent, as at every start
+    history = await upgraded.history(conversation)
+    await upgraded.close()
+    assert [m.text for m in history] == ["ma commande ?"]
