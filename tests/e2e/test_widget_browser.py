@@ -303,6 +303,8 @@ def person_takes_over(browser, context, shop: str, env: dict[str, str]) -> None:
 
         say(shopper, "Depuis hier soir")
         agent.locator("#transcript .msg.shopper").filter(has_text="Depuis hier soir").wait_for()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        agent.screenshot(path=str(SCREENSHOTS / "console-chat.png"))
         bots_before = bot_messages(shopper).count()
 
         agent.get_by_role("button", name="Rendre la main au bot").click()
@@ -334,6 +336,8 @@ def test_an_editor_tries_a_question_and_a_missed_one_in_the_console(
         page.get_by_text("Le bot répond avec cet article").wait_for()
         assert "10 jours" in page.locator("#preview-answer").inner_text()
 
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "console-editor.png"))
         page.get_by_role("button", name=f"Tester « {missed} »").click()
         page.get_by_text("Le bot dit qu'il ne sait pas").wait_for()
     finally:
