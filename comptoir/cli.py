@@ -391,6 +391,39 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     return asyncio.run(add())
 
 
+def _cmd_privacy(args: argparse.Namespace) -> int:
+    """``privacy purge`` (the retention period) and ``privacy forget`` (erasure requests)."""
+    import asyncio
+    import json
+
+    from comptoir.desk import retention
+    from comptoir.desk.store import ConversationStore
+
+    settings = get_settings()
+
+    async def run() -> retention.PurgeReport:
+        store = ConversationStore(settings.desk_db_url)
+        await store.create_schema()
+        try:
+            if args.privacy == "forget":
+                return await retention.forget(settings, store.sessions, args.conversation_ids)
+            days = settings.retention_days if args.days is None else args.days
+            return await retention.purge(settings, store.sessions, days, dry_run=args.dry_run)
+        finally:
+            await store.close()
+
+    if args.privacy == "purge":
+        if args.days is not None and args.days <= 0:
+            print("error: --days must be at least 1", file=sys.stderr)
+            return 2
+        if args.days is None and settings.retention_days == 0:
+            print("retention is off (COMPTOIR_RETENTION_DAYS=0): nothing deleted")
+            return 0
+    report = asyncio.run(run())
+    print(json.dumps(report.as_json()))
+    return 0
+
+
 def _cmd_identity_sign(args: argparse.Namespace) -> int:
     from comptoir.shop.verification import sign_identity
 
@@ -466,6 +499,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from stdin"
     )
     adduser.set_defaults(func=_cmd_users_add)
+    privacy = sub.add_parser("privacy", help="retention and erasure of shoppers' chats")
+    privacy_sub = privacy.add_subparsers(dest="privacy", required=True)
+    purge = privacy_sub.add_parser(
+        "purge", help="delete conversations idle longer than the retention period"
+    )
+    purge.add_argument("--days", type=int, help="instead of COMPTOIR_RETENTION_DAYS")
+    purge.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    purge.set_defaults(func=_cmd_privacy)
+    forget = privacy_sub.add_parser("forget", help="erase these conversations everywhere now")
+    forget.add_argument("conversation_ids", nargs="+", metavar="CONVERSATION_ID")
+    forget.set_defaults(func=_cmd_privacy)
     identity = sub.add_parser("identity", help="signed-in shoppers").add_subparsers(
         dest="identity", required=True
     )

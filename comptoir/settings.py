@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     shop_database_url: str | None = Field(
         None, description="SQLAlchemy URL of the shop's orders; SQLite in run_dir when unset."
     )
+    retention_days: int = Field(
+        365,
+        ge=0,
+        description="Conversations idle for longer are deleted (desk, Rasa's tracker, "
+        "misses); 0 keeps everything.",
+    )
     conversation_secret: str = Field(
         "dev-conversation-secret",
         description="Key of the tokens that tie a conversation to its shopper (change it!).",
@@ -113,6 +119,12 @@ class Settings(BaseSettings):
     def kb_log_url(self) -> str:
         """Where unanswered questions are logged for editors (sync SQLAlchemy URL)."""
         return f"sqlite:///{self.run_dir / 'kb-misses.db'}"
+
+    @property
+    def tracker_db_url(self) -> str:
+        """Rasa's tracker store database, as a URL our SQLAlchemy drivers can open."""
+        url = self.tracker_database_url or f"sqlite:///{self.run_dir / 'rasa-tracker.db'}"
+        return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
     @property
     def desk_db_url(self) -> str:

@@ -42,6 +42,7 @@ from comptoir.desk.replies import (
     offline_intro,
     queue_position,
 )
+from comptoir.desk.retention import purge_daily
 from comptoir.desk.store import ConversationStore
 from comptoir.desk.tickets import TicketStore, TicketView, summarise
 from comptoir.desk.webhook import WebhookSender
@@ -88,6 +89,8 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
             else None
         )
         app.ctx.announce = announce
+        if settings.retention_days:
+            app.add_task(purge_daily(settings, app.ctx.store.sessions), name="retention")
 
     def announce(kind: str, ticket: TicketView) -> None:
         """A queue change: to the consoles, live, and to the shop's webhook if any."""

@@ -1,0 +1,186 @@
+"""Shoppers' conversations are kept as long as needed, then deleted everywhere.
+
+French and European law ask a shop to keep personal data no longer than its purpose
+needs, and to erase a person's data on request. A chat lives in three places: the
+desk's history (with its tickets, notes and votes), Rasa's tracker (every event) and
+the knowledge misses log. ``purge`` deletes the conversations idle for longer than the
+retention period, except those a person still has to answer; ``forget`` deletes named
+conversations at once. Votes and satisfaction scores are kept as anonymous counts (the
+question and the comment, which the shopper wrote, are removed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from comptoir.desk.accounts import ConsoleSession
+from comptoir.desk.store import ClientMessage, Conversation, Feedback, Message, Satisfaction
+from comptoir.desk.tickets import OPEN_STATUSES, Ticket, TicketNote
+from comptoir.kb.misses import Miss
+
+if TYPE_CHECKING:
+    from comptoir.settings import Settings
+
+log = logging.getLogger("comptoir.retention")
+KEEP_WHILE = (*OPEN_STATUSES, "offline")  # a person still owes the shopper an answer
+
+
+@dataclass
+class PurgeReport:
+    """What was (or, in a dry run, would be) deleted."""
+
+    conversations: int = 0
+    messages: int = 0
+    tickets: int = 0
+    tracker_events: int = 0
+    misses: int = 0
+    console_sessions: int = 0
+
+    def as_json(self) -> dict[str, int]:
+        return asdict(self)
+
+
+async def expired_conversations(sessions: async_sessionmaker, days: int) -> list[str]:
+    """Conversations idle for more than ``days``, with no ticket a person must answer."""
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    async with sessions() as session:
+        waiting = select(Ticket.conversation_id).where(Ticket.status.in_(KEEP_WHILE))
+        rows = await session.scalars(
+            select(Conversation.id).where(
+                Conversation.updated_at < cutoff, Conversation.id.not_in(waiting)
+            )
+        )
+        return list(rows)
+
+
+async def delete_from_desk(
+    sessions: async_sessionmaker, conversation_ids: list[str], report: PurgeReport
+) -> None:
+    """Remove the conversations, their messages, tickets and notes; anonymise votes."""
+    async with sessions.begin() as session:
+        for start in range(0, len(conversation_ids), 500):
+            ids = conversation_ids[start : start + 500]
+            tickets = select(Ticket.id).where(Ticket.conversation_id.in_(ids))
+            await session.execute(delete(TicketNote).where(TicketNote.ticket_id.in_(tickets)))
+            report.tickets += (
+                await session.execute(delete(Ticket).where(Ticket.conversation_id.in_(ids)))
+            ).rowcount
+            report.messages += (
+                await session.execute(delete(Message).where(Message.conversation_id.in_(ids)))
+            ).rowcount
+            await session.execute(
+                delete(ClientMessage).where(ClientMessage.conversation_id.in_(ids))
+            )
+            await session.execute(
+                update(Feedback)
+                .where(Feedback.conversation_id.in_(ids))
+                .values(conversation_id="", question="")
+            )
+            await session.execute(
+                update(Satisfaction)
+                .where(Satisfaction.conversation_id.in_(ids))
+                .values(conversation_id="", comment="")
+            )
+            report.conversations += (
+                await session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
+            ).rowcount
+
+
+async def delete_expired_sessions(sessions: async_sessionmaker, report: PurgeReport) -> None:
+    """Console sign-ins past their end: nothing needs them any more."""
+    async with sessions.begin() as session:
+        expired = delete(ConsoleSession).where(ConsoleSession.expires_at < datetime.now(UTC))
+        report.console_sessions += (await session.execute(expired)).rowcount
+
+
+def delete_from_tracker(tracker_url: str, conversation_ids: list[str]) -> int:
+    """Every event of these conversations in Rasa's SQL tracker store (table ``events``)."""
+    engine = create_engine(tracker_url)
+    try:
+        if "events" not in inspect(engine).get_table_names():
+            return 0
+        events = Table("events", MetaData(), autoload_with=engine)
+        deleted = 0
+        with engine.begin() as connection:
+            for start in range(0, len(conversation_ids), 500):
+                ids = conversation_ids[start : start + 500]
+                deleted += connection.execute(
+                    delete(events).where(events.c.sender_id.in_(ids))
+                ).rowcount
+        return deleted
+    finally:
+        engine.dispose()
+
+
+def delete_misses(misses_url: str, conversation_ids: list[str], days: int | None) -> int:
+    """Missed questions of these conversations, and (with ``days``) all older ones."""
+    engine = create_engine(misses_url)
+    try:
+        if "kb_misses" not in inspect(engine).get_table_names():
+            return 0
+        deleted = 0
+        with engine.begin() as connection:
+            if days is not None:
+                cutoff = datetime.now(UTC) - timedelta(days=days)
+                deleted += connection.execute(delete(Miss).where(Miss.at < cutoff)).rowcount
+            for start in range(0, len(conversation_ids), 500):
+                ids = conversation_ids[start : start + 500]
+                deleted += connection.execute(
+                    delete(Miss).where(Miss.conversation_id.in_(ids))
+                ).rowcount
+        return deleted
+    finally:
+        engine.dispose()
+
+
+async def _delete_everywhere(
+    settings: Settings, sessions: async_sessionmaker, ids: list[str], days: int | None
+) -> PurgeReport:
+    report = PurgeReport()
+    await delete_from_desk(sessions, ids, report)
+    await delete_expired_sessions(sessions, report)
+    report.tracker_events = await asyncio.to_thread(
+        delete_from_tracker, settings.tracker_db_url, ids
+    )
+    report.misses = await asyncio.to_thread(delete_misses, settings.kb_log_url, ids, days)
+    return report
+
+
+async def purge(
+    settings: Settings, sessions: async_sessionmaker, days: int, *, dry_run: bool = False
+) -> PurgeReport:
+    """Delete what the retention period no longer allows to keep."""
+    ids = await expired_conversations(sessions, days)
+    if dry_run:
+        async with sessions() as session:
+            messages = await session.scalar(
+                select(func.count()).select_from(Message).where(Message.conversation_id.in_(ids))
+            )
+        return PurgeReport(conversations=len(ids), messages=int(messages or 0))
+    return await _delete_everywhere(settings, sessions, ids, days)
+
+
+async def forget(
+    settings: Settings, sessions: async_sessionmaker, conversation_ids: list[str]
+) -> PurgeReport:
+    """Erase these conversations now (a shopper's request), whatever their state."""
+    return await _delete_everywhere(settings, sessions, conversation_ids, None)
+
+
+async def purge_daily(settings: Settings, sessions: async_sessionmaker) -> None:
+    """The desk's background task: apply the retention period once a day."""
+    await asyncio.sleep(60)  # let the desk start serving first
+    while True:
+        try:
+            report = await purge(settings, sessions, settings.retention_days)
+            log.info("retention (%d days): %s", settings.retention_days, report.as_json())
+        except Exception:  # a failed purge must not stop the desk; it retries tomorrow
+            log.exception("retention purge failed")
+        await asyncio.sleep(24 * 3600)
