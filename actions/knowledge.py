@@ -10,79 +10,46 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
-from actions.i18n import language_of
+from actions import services
+from actions.base import ComptoirAction, Dispatcher, Events
+from actions.i18n import NO_THANKS
+from comptoir import message_kinds as kinds
+from comptoir.i18n import Bilingual
 from comptoir.kb.articles import Article
-from comptoir.kb.misses import MissLog
-from comptoir.kb.service import KnowledgeService
-from comptoir.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-TEXT = {
-    "source": {"fr": "Source : {title}", "en": "Source: {title}"},
-    "useful": {"fr": "Utile ?", "en": "Helpful?"},
-    "clarify": {"fr": "Vouliez-vous dire… ?", "en": "Did you mean…?"},
-    "none": {
-        "fr": (
-            "Je n'ai pas de réponse sûre à cette question. Pourriez-vous la reformuler, "
-            "par exemple avec d'autres mots ?"
-        ),
-        "en": "I don't have a reliable answer to that. Could you rephrase it in other words?",
-    },
-    "offer_human": {
-        "fr": (
-            "Je ne trouve toujours pas de réponse, désolé. Voulez-vous que je vous mette en "
-            "relation avec un conseiller ?"
-        ),
-        "en": "I still can't find an answer, sorry. Would you like me to put you in touch "
-        "with an agent?",
-    },
-    "yes": {"fr": "Oui, un conseiller", "en": "Yes, an agent"},
-    "no": {"fr": "Non merci", "en": "No thanks"},
-}
-
-_service: KnowledgeService | None = None
-_misses: MissLog | None = None
-
-
-def knowledge_service() -> KnowledgeService:
-    """The action server's knowledge base, built once and then watched for edits."""
-    global _service
-    if _service is None:
-        _service = KnowledgeService.from_settings(get_settings())
-        _service.start_watching()
-    return _service
-
-
-def miss_log() -> MissLog:
-    """Where unanswered questions go for editors."""
-    global _misses
-    if _misses is None:
-        _misses = MissLog(get_settings().kb_log_url)
-    return _misses
+SOURCE = Bilingual("Source : {title}", "Source: {title}")
+HELPFUL = Bilingual("Utile ?", "Helpful?")
+DID_YOU_MEAN = Bilingual("Vouliez-vous dire… ?", "Did you mean…?")
+NO_ANSWER = Bilingual(
+    "Je n'ai pas de réponse sûre à cette question. Pourriez-vous la reformuler, "
+    "par exemple avec d'autres mots ?",
+    "I don't have a reliable answer to that. Could you rephrase it in other words?",
+)
+OFFER_HUMAN = Bilingual(
+    "Je ne trouve toujours pas de réponse, désolé. Voulez-vous que je vous mette en "
+    "relation avec un conseiller ?",
+    "I still can't find an answer, sorry. Would you like me to put you in touch with an agent?",
+)
+YES_AN_AGENT = Bilingual("Oui, un conseiller", "Yes, an agent")
 
 
 def _answer_text(article: Article, language: str) -> str:
-    source = TEXT["source"][language].format(title=article.title)
-    return f"{article.short_answer}\n\n{source}"
+    return f"{article.short_answer}\n\n{SOURCE(language, title=article.title)}"
 
 
-class ActionAnswerKnowledge(Action):
+class ActionAnswerKnowledge(ComptoirAction):
     """Search the articles and answer, clarify or admit the miss."""
 
-    def name(self) -> str:
-        return "action_answer_knowledge"
+    action_name = kinds.ACTION_ANSWER_KNOWLEDGE
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        language = language_of(tracker)
-        service = knowledge_service()
+    async def respond(self, dispatcher: Dispatcher, tracker: Tracker, language: str) -> Events:
+        service = services.knowledge_service()
         question = (tracker.latest_message or {}).get("text") or ""
         chosen_id = next(tracker.get_latest_entity_values("kb_article"), None)
         index = service.index
@@ -100,25 +67,29 @@ class ActionAnswerKnowledge(Action):
                 for c in result.candidates[:3]
             ]
             dispatcher.utter_message(
-                text=TEXT["clarify"][language],
+                text=DID_YOU_MEAN(language),
                 buttons=buttons,
-                json_message={"kind": "knowledge_clarify", "language": language},
+                json_message={"kind": kinds.KNOWLEDGE_CLARIFY, "language": language},
             )
             return []
         misses = int(tracker.get_slot("kb_misses") or 0) + 1
         if misses >= 2:
             dispatcher.utter_message(
-                text=TEXT["offer_human"][language],
+                text=OFFER_HUMAN(language),
                 buttons=[
-                    {"title": TEXT["yes"][language], "payload": "/affirm"},
-                    {"title": TEXT["no"][language], "payload": "/deny"},
+                    {"title": YES_AN_AGENT(language), "payload": "/affirm"},
+                    {"title": NO_THANKS(language), "payload": "/deny"},
                 ],
-                json_message={"kind": "knowledge_miss", "offer_human": True, "language": language},
+                json_message={
+                    "kind": kinds.KNOWLEDGE_MISS,
+                    "offer_human": True,
+                    "language": language,
+                },
             )
             return [SlotSet("kb_misses", float(misses)), SlotSet("kb_offer_human", True)]
         dispatcher.utter_message(
-            text=TEXT["none"][language],
-            json_message={"kind": "knowledge_miss", "offer_human": False, "language": language},
+            text=NO_ANSWER(language),
+            json_message={"kind": kinds.KNOWLEDGE_MISS, "offer_human": False, "language": language},
         )
         return [SlotSet("kb_misses", float(misses))]
 
@@ -129,11 +100,11 @@ class ActionAnswerKnowledge(Action):
         dispatcher.utter_message(
             text=_answer_text(article, language),
             json_message={
-                "kind": "knowledge_answer",
+                "kind": kinds.KNOWLEDGE_ANSWER,
                 "language": language,
                 "article_id": article.id,
                 "question": question[:500],
-                "feedback": {"prompt": TEXT["useful"][language], "choices": ["up", "down"]},
+                "feedback": {"prompt": HELPFUL(language), "choices": ["up", "down"]},
             },
         )
         return [SlotSet("kb_misses", 0.0), SlotSet("kb_offer_human", False)]
@@ -141,12 +112,12 @@ class ActionAnswerKnowledge(Action):
     @staticmethod
     def _record_miss(question: str, language: str, decision: str, conversation_id: str) -> None:
         try:
-            miss_log().record(question, language, decision, conversation_id)
+            services.miss_log().record(question, language, decision, conversation_id)
         except Exception:  # the shopper's answer matters more than the editors' log
             log.exception("could not record a knowledge miss")
 
 
 try:  # build the index when the action server starts, not on the first question
-    knowledge_service()
+    services.knowledge_service()
 except Exception:
     log.exception("knowledge base could not be loaded at start; will retry on first question")

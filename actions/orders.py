@@ -13,13 +13,16 @@ import re
 from datetime import date
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.i18n import language_of
+from actions.base import ComptoirAction, Dispatcher, Events
+from actions.i18n import NO_THANKS, agent_button, language_of
+from comptoir import message_kinds as kinds
 from comptoir.settings import get_settings
+from comptoir.shop import order_wording as say
 from comptoir.shop.describe import describe_order
 from comptoir.shop.numbers import normalise_order_number
 from comptoir.shop.service import load_order, open_session, recent_orders
@@ -41,46 +44,29 @@ DIGRESSIONS = {
     "greet",
 }
 # What the shopper asked for before their order had to be verified.
-PENDING_TASKS = {"return": "action_return_flow", "return_status": "action_return_status"}
+TASK_RETURN, TASK_RETURN_STATUS = "return", "return_status"
+PENDING_TASKS = {
+    TASK_RETURN: kinds.ACTION_RETURN_FLOW,
+    TASK_RETURN_STATUS: kinds.ACTION_RETURN_STATUS,
+}
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)
 POSTCODE = re.compile(r"\b(?=[A-Z0-9 ]*\d)[A-Z0-9]{2,4} ?[A-Z0-9]{0,4}\b", re.IGNORECASE)
 
-TEXT = {
-    "bad_number": (
-        "Je n'ai pas reconnu de numéro de commande. Il ressemble à CMD-10001 et figure dans "
-        "l'e-mail de confirmation.",
-        "I couldn't find an order number there. It looks like CMD-10001 and is in your "
-        "confirmation email.",
-    ),
-    "rejected": (
-        "Je ne retrouve pas de commande correspondant à ces informations. Vérifions "
-        "ensemble : quel est le numéro de commande ?",
-        "I can't find an order matching these details. Let's check again: what is the "
-        "order number?",
-    ),
-    "locked": (
-        "Pour protéger vos données, je ne peux plus vérifier de commande dans cette "
-        "conversation. Un conseiller peut vous aider.",
-        "To protect your data, I can no longer check orders in this conversation. An "
-        "agent can help you.",
-    ),
-    "pick_order": (
-        "Voici vos dernières commandes : laquelle voulez-vous suivre ?",
-        "Here are your latest orders: which one would you like to follow?",
-    ),
-    "no_recent": (
-        "Je ne trouve pas de commande récente à votre nom. Quel est le numéro de commande ?",
-        "I can't find a recent order in your name. What is the order number?",
-    ),
-    "inquiry_yes": ("Oui, ouvrir une enquête", "Yes, open an inquiry"),
-    "inquiry_no": ("Non merci", "No thanks"),
-    "agent": ("Parler à un conseiller", "Talk to an agent"),
-}
+
+def verify_order_first(
+    dispatcher: CollectingDispatcher, language: str, task: str
+) -> list[dict[str, Any]]:
+    """Returns need the verified order: check it, then go on with ``task`` (PENDING_TASKS)."""
+    dispatcher.utter_message(text=say.FIND_ORDER_FIRST(language))
+    return [SlotSet("pending_task", task), FollowupAction(kinds.ACTION_ORDER_STATUS_START)]
 
 
-def say(key: str, language: str) -> str:
-    french, english = TEXT[key]
-    return french if language == "fr" else english
+def _say_locked(dispatcher: CollectingDispatcher, language: str) -> None:
+    dispatcher.utter_message(
+        text=say.LOCKED(language),
+        buttons=[agent_button(language)],
+        json_message={"kind": kinds.VERIFICATION_LOCKED},
+    )
 
 
 def signed_in_email(tracker: Tracker) -> str | None:
@@ -100,7 +86,7 @@ def answer_order(dispatcher: CollectingDispatcher, number: str, language: str) -
     with open_session(get_settings().shop_db_url) as session:
         order = load_order(session, number)
         if order is None:  # deleted since verification
-            dispatcher.utter_message(text=say("rejected", language))
+            dispatcher.utter_message(text=say.REJECTED(language))
             return [SlotSet("verified_order", None)]
         report = describe_order(order, language, date.today())
     for position, text in enumerate(report.messages, start=1):
@@ -108,14 +94,14 @@ def answer_order(dispatcher: CollectingDispatcher, number: str, language: str) -
         buttons = []
         if last and report.offer_inquiry:
             buttons = [
-                {"title": say("inquiry_yes", language), "payload": "/request_human"},
-                {"title": say("inquiry_no", language), "payload": "/deny"},
+                {"title": say.OPEN_INQUIRY(language), "payload": "/request_human"},
+                {"title": NO_THANKS(language), "payload": "/deny"},
             ]
         dispatcher.utter_message(
             text=text,
             buttons=buttons,
             json_message={
-                "kind": "order_status",
+                "kind": kinds.ORDER_STATUS,
                 "order_number": number,
                 "language": language,
                 "late": report.late,
@@ -127,16 +113,12 @@ def answer_order(dispatcher: CollectingDispatcher, number: str, language: str) -
     return [SlotSet("verified_order", number), SlotSet("order_number", number)]
 
 
-class ActionOrderStatusStart(Action):
+class ActionOrderStatusStart(ComptoirAction):
     """Begin an order-status request the shortest safe way."""
 
-    def name(self) -> str:
-        return "action_order_status_start"
+    action_name = kinds.ACTION_ORDER_STATUS_START
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        language = language_of(tracker)
+    async def respond(self, dispatcher: Dispatcher, tracker: Tracker, language: str) -> Events:
         text = (tracker.latest_message or {}).get("text") or ""
         number = next(tracker.get_latest_entity_values("order_number"), None)
         number = normalise_order_number(number or text)
@@ -165,20 +147,16 @@ class ActionOrderStatusStart(Action):
                         }
                         for o in orders
                     ]
-                    dispatcher.utter_message(text=say("pick_order", language), buttons=buttons)
+                    dispatcher.utter_message(text=say.PICK_ORDER(language), buttons=buttons)
                     return []
         with open_session(get_settings().shop_db_url) as session:
             if is_locked(session, tracker.sender_id, number):
-                dispatcher.utter_message(
-                    text=say("locked", language),
-                    buttons=[{"title": say("agent", language), "payload": "/request_human"}],
-                    json_message={"kind": "verification_locked"},
-                )
+                _say_locked(dispatcher, language)
                 return []
         return [
             SlotSet("order_number", number),
             SlotSet("order_proof", None),
-            FollowupAction("order_status_form"),
+            FollowupAction(kinds.ORDER_STATUS_FORM),
         ]
 
 
@@ -207,9 +185,8 @@ class ValidateOrderStatusForm(FormValidationAction):
     def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        language = language_of(tracker)
         if not value or value == "__unrecognised__":
-            dispatcher.utter_message(text=say("bad_number", language))
+            dispatcher.utter_message(text=say.BAD_NUMBER(language_of(tracker)))
             return {"order_number": None}
         return {"order_number": value}
 
@@ -239,25 +216,18 @@ class ValidateOrderStatusForm(FormValidationAction):
         if result.outcome is Outcome.VERIFIED:
             return {"order_proof": "verified", "verified_order": number}
         if result.outcome is Outcome.LOCKED:
-            dispatcher.utter_message(
-                text=say("locked", language),
-                buttons=[{"title": say("agent", language), "payload": "/request_human"}],
-                json_message={"kind": "verification_locked"},
-            )
+            _say_locked(dispatcher, language)
             return {"order_proof": "locked", "verified_order": None}
-        dispatcher.utter_message(text=say("rejected", language))
+        dispatcher.utter_message(text=say.REJECTED(language))
         return {"order_number": None, "order_proof": None}
 
 
-class ActionOrderStatusAnswer(Action):
+class ActionOrderStatusAnswer(ComptoirAction):
     """After the form: describe the verified order (nothing if verification failed)."""
 
-    def name(self) -> str:
-        return "action_order_status_answer"
+    action_name = kinds.ACTION_ORDER_STATUS_ANSWER
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def respond(self, dispatcher: Dispatcher, tracker: Tracker, language: str) -> Events:
         events: list[dict[str, Any]] = [SlotSet("order_proof", None)]
         verified = tracker.get_slot("verified_order")
         if tracker.get_slot("order_proof") == "verified" and verified:
@@ -268,5 +238,5 @@ class ActionOrderStatusAnswer(Action):
                     SlotSet("pending_task", None),
                     FollowupAction(PENDING_TASKS[pending]),
                 ]
-            events = answer_order(dispatcher, verified, language_of(tracker)) + events
+            events = answer_order(dispatcher, verified, language) + events
         return events

@@ -2,79 +2,48 @@
 
 The steps live in slots (item, reason, troubleshooting, resolution, confirmation), so
 one action resumes wherever the shopper is; every click is a ``start_return`` message
-carrying the chosen value as an entity. The decision comes from the shop's policy file
-and is explained with its rule and dates.
+carrying the chosen value as an entity. What comes next is decided by
+``comptoir.shop.return_flow`` from the order, the choices and the shop's policy; the
+sentences come from ``comptoir.shop.return_wording``. This module only turns the
+decision into messages, buttons and slots.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import yaml
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
-from actions.i18n import language_of
+from actions import services
+from actions.base import ComptoirAction, Dispatcher, Events
+from actions.i18n import agent_button
+from actions.orders import TASK_RETURN, verify_order_first
+from comptoir import message_kinds as kinds
 from comptoir.settings import get_settings
-from comptoir.shop import wording
-from comptoir.shop.eligibility import decide
+from comptoir.shop import return_wording as say
 from comptoir.shop.models import Order
 from comptoir.shop.policy import REASONS, ReturnsPolicy, load_policy
-from comptoir.shop.returns import create_return, refund_due, refund_overdue, returns_of
+from comptoir.shop.return_flow import NextStep, ReturnChoices, delivered_on, next_step
+from comptoir.shop.returns import create_return
 from comptoir.shop.service import load_order, open_session
 
-REASON_LABELS = {
-    "changed_mind": ("J'ai changé d'avis", "I changed my mind"),
-    "does_not_fit": ("Ne convient pas (taille, couleur)", "Doesn't fit (size, colour)"),
-    "defective": ("Défectueux, en panne", "Faulty, broken down"),
-    "damaged_in_transit": ("Abîmé à la livraison", "Damaged in transit"),
-    "wrong_item": ("Mauvais article reçu", "Wrong item received"),
-    "missing_part": ("Il manque une pièce", "A part is missing"),
-}
-RESOLUTION_LABELS = {
-    "refund": ("Remboursement", "Refund"),
-    "exchange": ("Échange", "Exchange"),
-    "repair": ("Réparation", "Repair"),
-}
-STATUS_LABELS = {
-    "requested": ("demandé", "requested"),
-    "label_sent": ("étiquette envoyée", "label sent"),
-    "in_transit": ("en route vers nous", "on its way to us"),
-    "received": ("reçu", "received"),
-    "inspected": ("vérifié", "inspected"),
-    "refunded": ("remboursé", "refunded"),
-    "exchanged": ("échangé", "exchanged"),
-    "repaired": ("réparé", "repaired"),
-    "rejected": ("refusé", "rejected"),
-}
-TIPS = {"lighting": "depannage-lampe", "audio": "depannage-enceinte"}
 logger = logging.getLogger(__name__)
-RESET = ["return_sku", "return_reason", "return_resolution", "return_step"]
+# The slots of one request, and the entity each click may carry.
+SLOTS = {"sku": "return_sku", "reason": "return_reason", "resolution": "return_resolution"}
+STEP_SLOT = "return_step"
+ANSWERS = {"affirm": "yes", "deny": "no"}
 
 
-def t(language: str, french: str, english: str) -> str:
-    return french if language == "fr" else english
-
-
-def delivered_on(order: Order) -> date | None:
-    """The delivery date: the parcels' delivered scan, else the promise of a delivered order."""
-    days = [e.at.date() for s in order.shipments for e in s.events if e.status == "delivered"]
-    if days:
-        return max(days)
-    return order.promised_delivery if order.status == "delivered" else None
-
-
-def _reset() -> list[dict[str, Any]]:
-    return [SlotSet(name, None) for name in RESET]
-
-
-def status_label(status: str, language: str) -> str:
-    """A return status as a shopper reads it ("étiquette envoyée", not ``label_sent``)."""
-    return t(language, *STATUS_LABELS.get(status, (status, status)))
+def reset() -> list[dict[str, Any]]:
+    """Forget the request: the next one starts afresh."""
+    return [SlotSet(name, None) for name in (*SLOTS.values(), STEP_SLOT)]
 
 
 def policy_or_apology(dispatcher: CollectingDispatcher, language: str) -> ReturnsPolicy | None:
@@ -88,418 +57,192 @@ def policy_or_apology(dispatcher: CollectingDispatcher, language: str) -> Return
     except (OSError, ValueError, yaml.YAMLError):
         logger.exception("the returns policy cannot be read: no return decision is taken")
         dispatcher.utter_message(
-            text=t(
-                language,
-                "Je ne peux pas traiter les retours pour le moment. Un conseiller peut s'en charger.",
-                "I can't handle returns right now. An agent can take care of it.",
-            ),
-            buttons=[
-                {
-                    "title": t(language, "Parler à un conseiller", "Talk to an agent"),
-                    "payload": "/request_human",
-                }
-            ],
+            text=say.POLICY_UNAVAILABLE(language), buttons=[agent_button(language)]
         )
         return None
 
 
-class ActionReturnFlow(Action):
+def choices_of(tracker: Tracker) -> ReturnChoices:
+    """The choices in the slots, updated by the entity of the click just made."""
+
+    def chosen(slot: str) -> str | None:
+        return next(tracker.get_latest_entity_values(slot), None) or tracker.get_slot(slot)
+
+    return ReturnChoices(
+        **{field: chosen(slot) for field, slot in SLOTS.items()}, step=tracker.get_slot(STEP_SLOT)
+    )
+
+
+def find_tip(language: str) -> Callable[[str], str | None]:
+    """How to read a troubleshooting article's short answer in the shopper's language."""
+
+    def find(article_id: str) -> str | None:
+        index = services.knowledge_service().index
+        article = index.by_id.get(article_id)
+        article = index.translation(article, language) if article else None
+        return article.short_answer if article is not None else None
+
+    return find
+
+
+def click(payload_slot: str, value: str) -> str:
+    """The payload of a button that answers one question of the flow."""
+    return f'/start_return{{"{payload_slot}":"{value}"}}'
+
+
+class ActionReturnFlow(ComptoirAction):
     """Walk the shopper through one return, resuming at the current step."""
 
-    def name(self) -> str:
-        return "action_return_flow"
+    action_name = kinds.ACTION_RETURN_FLOW
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def respond(self, dispatcher: Dispatcher, tracker: Tracker, language: str) -> Events:
         """One step, then wait for the shopper.
 
         The step resets or moves ``return_step``, which the rules that led here were
         conditioned on; without an explicit wait, no rule matches the new state and
         Rasa's fallback would revert the shopper's message, undoing the step.
         """
-        events = await self._step(dispatcher, tracker)
+        events = self._step(dispatcher, tracker, language)
         if not any(event.get("event") == "followup" for event in events):
             events.append(FollowupAction("action_listen"))
         return events
 
-    async def _step(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> list[dict[str, Any]]:
-        language = language_of(tracker)
+    def _step(self, dispatcher: Dispatcher, tracker: Tracker, language: str) -> Events:
         number = tracker.get_slot("verified_order")
         if not number:  # verify the order first, then come back here
-            dispatcher.utter_message(
-                text=t(
-                    language,
-                    "Je dois d'abord retrouver votre commande.",
-                    "First I need to find your order.",
-                )
-            )
-            return [SlotSet("pending_task", "return"), FollowupAction("action_order_status_start")]
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        slots = {name: tracker.get_slot(name) for name in RESET}
-        for name in ("return_sku", "return_reason", "return_resolution"):
-            value = next(tracker.get_latest_entity_values(name), None)
-            if value:
-                slots[name] = value
+            return verify_order_first(dispatcher, language, TASK_RETURN)
         policy = policy_or_apology(dispatcher, language)
         if policy is None:
-            return _reset()
+            return reset()
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         with open_session(get_settings().shop_db_url) as session:
             order = load_order(session, number)
             if order is None:
-                return _reset()
-            events = [SlotSet(k, v) for k, v in slots.items() if k != "return_step"]
-            step = slots["return_step"]
-            if step == "troubleshooting":
-                if intent == "affirm":
-                    dispatcher.utter_message(
-                        text=t(
-                            language,
-                            "Tant mieux ! Aucun retour n'est donc nécessaire. Je reste là si le problème revient.",
-                            "Great! No return is needed then. I'm here if the problem comes back.",
-                        )
-                    )
-                    return _reset()
-                slots["return_step"] = step = "tip_failed"
-            if step == "confirm":
-                if intent == "deny":
-                    dispatcher.utter_message(
-                        text=t(
-                            language,
-                            "D'accord, je n'ouvre pas de retour.",
-                            "All right, I won't open a return.",
-                        )
-                    )
-                    return _reset()
-                if intent == "affirm":
-                    return self._create(
-                        dispatcher, session, order, slots, policy, language, tracker.sender_id
-                    )
-            line_skus = [line.sku for line in order.lines]
-            if slots["return_sku"] not in line_skus:
-                if len(line_skus) == 1:
-                    slots["return_sku"] = line_skus[0]
-                    events.append(SlotSet("return_sku", line_skus[0]))
-                else:
-                    dispatcher.utter_message(
-                        text=t(
-                            language,
-                            "Quel article voulez-vous retourner ?",
-                            "Which item would you like to return?",
-                        ),
-                        buttons=[
-                            {
-                                "title": line.name,
-                                "payload": f'/start_return{{"return_sku":"{line.sku}"}}',
-                            }
-                            for line in order.lines
-                        ],
-                    )
-                    return events
-            if slots["return_reason"] not in REASONS:
-                dispatcher.utter_message(
-                    text=t(language, "Pour quelle raison ?", "What is the reason?"),
-                    buttons=[
-                        {
-                            "title": t(language, *REASON_LABELS[r]),
-                            "payload": f'/start_return{{"return_reason":"{r}"}}',
-                        }
-                        for r in REASONS
-                    ],
-                )
-                return events
-            line = next(line for line in order.lines if line.sku == slots["return_sku"])
-            tip = TIPS.get(line.category)
-            if (
-                slots["return_reason"] == "defective"
-                and tip
-                and step not in ("tip_failed", "resolution", "confirm")
-            ):
-                from actions.knowledge import knowledge_service
-
-                index = knowledge_service().index
-                article = index.by_id.get(tip)
-                article = index.translation(article, language) if article else None
-                if article is not None:
-                    dispatcher.utter_message(
-                        text=t(
-                            language,
-                            f"Avant tout, un conseil qui règle souvent le problème :\n{article.short_answer}",
-                            f"First, a tip that often solves it:\n{article.short_answer}",
-                        )
-                    )
-                    dispatcher.utter_message(
-                        text=t(
-                            language, "Est-ce que cela a résolu le problème ?", "Did that solve it?"
-                        ),
-                        buttons=[
-                            {
-                                "title": t(language, "Oui, c'est réglé", "Yes, it's fixed"),
-                                "payload": "/affirm",
-                            },
-                            {
-                                "title": t(language, "Non, toujours en panne", "No, still faulty"),
-                                "payload": "/deny",
-                            },
-                        ],
-                    )
-                    return [*events, SlotSet("return_step", "troubleshooting")]
-            eligibility = decide(
-                policy,
-                reason=slots["return_reason"],
-                sku=line.sku,
-                category=line.category,
-                delivered_on=delivered_on(order),
+                return reset()
+            step = next_step(
+                order,
+                choices_of(tracker),
+                answer=ANSWERS.get(intent),
+                policy=policy,
                 today=date.today(),
+                find_tip=find_tip(language),
             )
-            if not eligibility.eligible:
-                self._refuse(dispatcher, eligibility, language)
-                return _reset()
-            if slots["return_resolution"] not in eligibility.resolutions:
-                dispatcher.utter_message(
-                    text=t(language, "Que souhaitez-vous ?", "What would you like?"),
-                    buttons=[
-                        {
-                            "title": t(language, *RESOLUTION_LABELS[r]),
-                            "payload": f'/start_return{{"return_resolution":"{r}"}}',
-                        }
-                        for r in eligibility.resolutions
-                    ],
-                )
-                return [*events, SlotSet("return_step", "resolution")]
+            if step.kind == "create":
+                return self._create(dispatcher, session, order, step, policy, language, tracker)
+            self._say(dispatcher, order, step, policy, language)
+        if step.ends_the_request:
+            return reset()
+        events = [SlotSet(slot, getattr(step.choices, field)) for field, slot in SLOTS.items()]
+        if step.waits_at:
+            events.append(SlotSet(STEP_SLOT, step.waits_at))
+        return events
+
+    @staticmethod
+    def _say(
+        dispatcher: CollectingDispatcher,
+        order: Order,
+        step: NextStep,
+        policy: ReturnsPolicy,
+        language: str,
+    ) -> None:
+        """Put the decision into words and buttons."""
+        if step.kind == "ask_item":
+            buttons = [
+                {"title": line.name, "payload": click("return_sku", line.sku)}
+                for line in order.lines
+            ]
+            dispatcher.utter_message(text=say.ASK_ITEM(language), buttons=buttons)
+        elif step.kind == "ask_reason":
+            buttons = [
+                {"title": say.REASON_LABELS[r](language), "payload": click("return_reason", r)}
+                for r in REASONS
+            ]
+            dispatcher.utter_message(text=say.ASK_REASON(language), buttons=buttons)
+        elif step.kind == "tip":
+            dispatcher.utter_message(text=say.TIP(language, tip=step.tip))
             dispatcher.utter_message(
-                text=self._summary(order, line.name, slots, eligibility, policy, language),
+                text=say.TIP_WORKED(language),
                 buttons=[
-                    {
-                        "title": t(language, "Oui, je confirme", "Yes, confirm"),
-                        "payload": "/affirm",
-                    },
-                    {"title": t(language, "Non", "No"), "payload": "/deny"},
+                    {"title": say.TIP_YES(language), "payload": "/affirm"},
+                    {"title": say.TIP_NO(language), "payload": "/deny"},
                 ],
             )
-            return [*events, SlotSet("return_step", "confirm")]
+        elif step.kind == "tip_solved":
+            dispatcher.utter_message(text=say.TIP_SOLVED(language))
+        elif step.kind == "declined":
+            dispatcher.utter_message(text=say.DECLINED(language))
+        elif step.kind == "refuse":
+            refuse(dispatcher, step, policy, language)
+        elif step.kind == "ask_resolution":
+            buttons = [
+                {
+                    "title": say.RESOLUTION_LABELS[r](language),
+                    "payload": click("return_resolution", r),
+                }
+                for r in step.eligibility.resolutions
+            ]
+            dispatcher.utter_message(text=say.ASK_RESOLUTION(language), buttons=buttons)
+        elif step.kind == "summary":
+            text = say.summary(
+                order_number=order.number,
+                item=step.line.name,
+                resolution=step.choices.resolution,
+                eligibility=step.eligibility,
+                delivered_on=delivered_on(order),
+                policy=policy,
+                language=language,
+            )
+            buttons = [
+                {"title": say.CONFIRM_YES(language), "payload": "/affirm"},
+                {"title": say.CONFIRM_NO(language), "payload": "/deny"},
+            ]
+            dispatcher.utter_message(text=text, buttons=buttons)
 
     @staticmethod
-    def _summary(order, item, slots, eligibility, policy, language) -> str:
-        rule = {
-            "withdrawal": t(
-                language,
-                f"Droit de rétractation : livré le {wording.day(delivered_on(order), 'fr')}, vous avez jusqu'au {wording.day(eligibility.withdrawal_deadline, 'fr')}.",
-                f"Right of withdrawal: delivered on {wording.day(delivered_on(order), 'en')}, you have until {wording.day(eligibility.withdrawal_deadline, 'en')}.",
-            ),
-            "shop_fault": t(
-                language,
-                "L'erreur vient de nous ou du transport : le retour est à nos frais.",
-                "The fault is ours or the carrier's: the return is at our cost.",
-            ),
-            "legal_guarantee": t(
-                language,
-                f"Garantie légale de conformité, valable jusqu'au {wording.day(eligibility.guarantee_until, 'fr')}.",
-                f"Legal guarantee of conformity, valid until {wording.day(eligibility.guarantee_until, 'en')}.",
-            ),
-        }[eligibility.rule]
-        cost = (
-            t(
-                language,
-                "Étiquette de retour prépayée offerte.",
-                "Prepaid return label free of charge.",
-            )
-            if eligibility.payer == "shop"
-            else t(
-                language,
-                f"L'étiquette de retour coûte {wording.euros(policy.shopper_label_cost_eur, 'fr')}, déduits du remboursement.",
-                f"The return label costs {wording.euros(policy.shopper_label_cost_eur, 'en')}, deducted from the refund.",
-            )
-        )
-        resolution = t(language, *RESOLUTION_LABELS[slots["return_resolution"]])
-        return t(
-            language,
-            f"Récapitulatif : {item} (commande {order.number}), {resolution.lower()}.\n{rule}\n{cost}\nJe confirme la demande ?",
-            f"Summary: {item} (order {order.number}), {resolution.lower()}.\n{rule}\n{cost}\nShall I confirm the request?",
-        )
-
-    @staticmethod
-    def _refuse(dispatcher, eligibility, language) -> None:
-        why = {
-            "not_delivered": t(
-                language,
-                "Cette commande n'est pas encore livrée : vous pourrez la refuser à la livraison ou la retourner ensuite.",
-                "This order is not delivered yet: you can refuse it on delivery or return it afterwards.",
-            ),
-            "window_closed": t(
-                language,
-                f"Le délai de rétractation est dépassé : il se terminait le {wording.day(eligibility.withdrawal_deadline, 'fr')}.",
-                f"The withdrawal period is over: it ended on {wording.day(eligibility.withdrawal_deadline, 'en')}.",
-            ),
-            "excluded": t(
-                language,
-                "Cet article ne peut pas être retourné pour un changement d'avis (article personnalisé ou d'hygiène).",
-                "This item cannot be returned for a change of mind (personalised or hygiene item).",
-            ),
-            "guarantee_expired": t(
-                language,
-                "La garantie légale de 2 ans est terminée pour cet article.",
-                "The 2-year legal guarantee has ended for this item.",
-            ),
-        }[eligibility.refusal]
-        dispatcher.utter_message(
-            text=why
-            + t(
-                language,
-                " Si l'article présente un défaut, la garantie légale s'applique. Un conseiller peut aussi étudier une exception.",
-                " If the item is faulty, the legal guarantee applies. An agent can also consider an exception.",
-            ),
-            buttons=[
-                {
-                    "title": t(language, "C'est un défaut", "It's faulty"),
-                    "payload": '/start_return{"return_reason":"defective"}',
-                },
-                {
-                    "title": t(language, "Parler à un conseiller", "Talk to an agent"),
-                    "payload": "/request_human",
-                },
-            ],
-            json_message={"kind": "return_refused", "refusal": eligibility.refusal},
-        )
-
-    def _create(self, dispatcher, session, order, slots, policy, language, conversation_id):
-        line = next(line for line in order.lines if line.sku == slots["return_sku"])
-        eligibility = decide(
-            policy,
-            reason=slots["return_reason"],
-            sku=line.sku,
-            category=line.category,
-            delivered_on=delivered_on(order),
-            today=date.today(),
-        )
-        if not eligibility.eligible:
-            self._refuse(dispatcher, eligibility, language)
-            return _reset()
+    def _create(
+        dispatcher: CollectingDispatcher,
+        session: Session,
+        order: Order,
+        step: NextStep,
+        policy: ReturnsPolicy,
+        language: str,
+        tracker: Tracker,
+    ) -> list[dict[str, Any]]:
+        """Record the confirmed return (or give back the item's open one)."""
         record, created = create_return(
             session,
             order,
-            sku=line.sku,
-            reason=slots["return_reason"],
-            resolution=slots["return_resolution"],
-            eligibility=eligibility,
-            conversation_id=conversation_id,
+            sku=step.choices.sku,
+            reason=step.choices.reason,
+            resolution=step.choices.resolution,
+            eligibility=step.eligibility,
+            conversation_id=tracker.sender_id,
         )
-        if not created:
-            dispatcher.utter_message(
-                text=t(
-                    language,
-                    f"Un retour est déjà ouvert pour cet article : {record.number}.",
-                    f"A return is already open for this item: {record.number}.",
-                ),
-                json_message={
-                    "kind": "return_created",
-                    "return_number": record.number,
-                    "created": False,
-                },
-            )
-            return _reset()
-        label = (
-            t(
-                language,
-                f"\nVotre étiquette prépayée : https://retours.example/{record.number}",
-                f"\nYour prepaid label: https://retours.example/{record.number}",
-            )
-            if eligibility.payer == "shop"
-            else t(
-                language,
-                f"\nImprimez l'étiquette depuis votre compte ({wording.euros(policy.shopper_label_cost_eur, 'fr')} déduits du remboursement).",
-                f"\nPrint the label from your account ({wording.euros(policy.shopper_label_cost_eur, 'en')} deducted from the refund).",
-            )
+        text = (
+            say.created(record, policy, language)
+            if created
+            else say.ALREADY_OPEN(language, number=record.number)
         )
         dispatcher.utter_message(
-            text=t(
-                language,
-                f"C'est fait : votre demande {record.number} est enregistrée.{label}\nEmballez l'article avec ses accessoires et déposez-le en point relais. Nous vous remboursons ou vous renvoyons l'article au plus tard {policy.refund_days} jours après réception du retour.",
-                f"Done: your request {record.number} is registered.{label}\nPack the item with its accessories and drop it at a pickup point. We refund or send the item back at the latest {policy.refund_days} days after receiving the return.",
-            ),
+            text=text,
             json_message={
-                "kind": "return_created",
+                "kind": kinds.RETURN_CREATED,
                 "return_number": record.number,
-                "created": True,
+                "created": created,
             },
         )
-        return _reset()
+        return reset()
 
 
-class ActionReturnStatus(Action):
-    """Where each return of the verified order stands; an overdue refund goes to a person."""
-
-    def name(self) -> str:
-        return "action_return_status"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        language = language_of(tracker)
-        number = tracker.get_slot("verified_order")
-        if not number:
-            dispatcher.utter_message(
-                text=t(
-                    language,
-                    "Je dois d'abord retrouver votre commande.",
-                    "First I need to find your order.",
-                )
-            )
-            return [
-                SlotSet("pending_task", "return_status"),
-                FollowupAction("action_order_status_start"),
-            ]
-        policy = policy_or_apology(dispatcher, language)
-        if policy is None:
-            return []
-        with open_session(get_settings().shop_db_url) as session:
-            records = returns_of(session, number)
-            if not records:
-                dispatcher.utter_message(
-                    text=t(
-                        language,
-                        f"Aucun retour n'est ouvert pour la commande {number}.",
-                        f"There is no return for order {number}.",
-                    )
-                )
-                return []
-            overdue = False
-            for record in records:
-                steps = ", ".join(
-                    f"{status_label(e.status, language)} ({wording.day(e.at.date(), language)})"
-                    for e in record.history
-                )
-                state = status_label(record.status, language)
-                text = t(
-                    language,
-                    f"Retour {record.number} : {state}. Étapes : {steps}.",
-                    f"Return {record.number}: {state}. Steps: {steps}.",
-                )
-                due = refund_due(policy, record)
-                if due:
-                    text += t(
-                        language,
-                        f" Remboursement promis au plus tard le {wording.day(due, 'fr')}.",
-                        f" Refund promised by {wording.day(due, 'en')}.",
-                    )
-                if refund_overdue(policy, record, date.today()):
-                    overdue = True
-                dispatcher.utter_message(text=text)
-        if overdue:
-            dispatcher.utter_message(
-                text=t(
-                    language,
-                    "Votre remboursement est en retard sur notre promesse, toutes nos excuses. Je transmets votre dossier en priorité à un conseiller.",
-                    "Your refund is later than we promised, we are sorry. I'm passing your case to an agent with priority.",
-                ),
-                buttons=[
-                    {
-                        "title": t(language, "Parler à un conseiller", "Talk to an agent"),
-                        "payload": "/request_human",
-                    }
-                ],
-                json_message={"kind": "refund_overdue", "priority": True},
-            )
-        return []
+def refuse(
+    dispatcher: CollectingDispatcher, step: NextStep, policy: ReturnsPolicy, language: str
+) -> None:
+    """The refusal, with the guarantee and a person as the ways still open."""
+    dispatcher.utter_message(
+        text=say.refusal(step.eligibility, policy, language),
+        buttons=[
+            {"title": say.IT_IS_FAULTY(language), "payload": click("return_reason", "defective")},
+            agent_button(language),
+        ],
+        json_message={"kind": kinds.RETURN_REFUSED, "refusal": step.eligibility.refusal},
+    )

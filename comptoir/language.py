@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Literal
 
-Language = Literal["fr", "en"]
-SUPPORTED: tuple[Language, ...] = ("fr", "en")
+from comptoir.i18n import LANGUAGES as SUPPORTED
+from comptoir.i18n import Language
+
+__all__ = ["SUPPORTED", "Language", "choose_language", "detect_language"]
 
 _FRENCH_WORDS = frozenset(
     """

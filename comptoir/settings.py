@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from comptoir.desk.hours import BusinessHours
+from comptoir.calendar import BusinessHours
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,6 +80,16 @@ class Settings(BaseSettings):
         description="When agents answer live, as JSON, e.g. "
         '\'{"days": [0,1,2,3,4], "opens": "09:00", "closes": "18:00", '
         '"timezone": "Europe/Paris", "response_time_hours": 12}\'.',
+    )
+    support_email: str = Field(
+        "support@atelier-lumiere.example",
+        description="Where shoppers can write to a person (said by the bot and the desk).",
+    )
+    support_phone: str = Field(
+        "01 84 80 12 34", description="The support phone number as French shoppers dial it."
+    )
+    support_phone_international: str = Field(
+        "+33 1 84 80 12 34", description="The same number for shoppers abroad (English)."
     )
     handoff_minutes_per_ticket: int = Field(
         4, ge=1, description="Average minutes an agent spends per chat (the wait estimate)."

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, select
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from comptoir.desk.store import Base
+from comptoir.desk.db import Base, as_utc, utc_now
 
 Role = Literal["agent", "editor", "admin"]
 ROLES: tuple[Role, ...] = ("agent", "editor", "admin")
@@ -86,15 +86,6 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _as_aware(value: datetime) -> datetime:
-    """SQLite gives naive datetimes back; they were written in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 class AccountStore:
     """Create users, sign them in and out, and resolve a cookie to an agent."""
 
@@ -114,7 +105,7 @@ class AccountStore:
             display_name=display_name.strip() or username.strip(),
             role=role,
             password_hash=hash_password(password),
-            created_at=_now(),
+            created_at=utc_now(),
         )
         try:
             async with self._sessions.begin() as session:
@@ -140,8 +131,8 @@ class AccountStore:
                     token_hash=_token_hash(token),
                     user_id=user.id,
                     csrf=csrf,
-                    expires_at=_now() + timedelta(hours=SESSION_HOURS),
-                    last_seen=_now(),
+                    expires_at=utc_now() + timedelta(hours=SESSION_HOURS),
+                    last_seen=utc_now(),
                 )
             )
             return Agent(user.id, user.username, user.display_name, user.role), token, csrf
@@ -152,25 +143,25 @@ class AccountStore:
             return None
         async with self._sessions.begin() as session:
             row = await session.get(ConsoleSession, _token_hash(token))
-            if row is None or _as_aware(row.expires_at) < _now():
+            if row is None or as_utc(row.expires_at) < utc_now():
                 return None
             user = await session.get(User, row.user_id)
             if user is None:
                 return None
-            if _now() - _as_aware(row.last_seen) > timedelta(seconds=30):
-                row.last_seen = _now()  # presence, without a write on every call
+            if utc_now() - as_utc(row.last_seen) > timedelta(seconds=30):
+                row.last_seen = utc_now()  # presence, without a write on every call
             return Agent(user.id, user.username, user.display_name, user.role), row.csrf
 
     async def agents_present(self, within_minutes: int = 15) -> int:
         """Agents whose console was active lately: is a live person there to answer?"""
-        since = _now() - timedelta(minutes=within_minutes)
+        since = utc_now() - timedelta(minutes=within_minutes)
         async with self._sessions() as session:
             rows = await session.scalars(
                 select(ConsoleSession.user_id)
                 .join(User, User.id == ConsoleSession.user_id)
                 .where(
                     ConsoleSession.last_seen >= since,
-                    ConsoleSession.expires_at >= _now(),
+                    ConsoleSession.expires_at >= utc_now(),
                     User.role.in_(("agent", "admin")),
                 )
             )

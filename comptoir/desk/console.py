@@ -11,48 +11,26 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sanic import Blueprint, Request, Websocket, file
+from sanic import Blueprint, HTTPResponse, Request, Websocket, file
 from sanic import json as json_response
 
-from comptoir.desk.accounts import AccountStore, Agent
+from comptoir.desk.accounts import Agent
 from comptoir.desk.canned import load_canned, render
+from comptoir.desk.errors import error
+from comptoir.desk.guards import CHAT_ROLES, COOKIE, require_account
 from comptoir.desk.hub import Hub
-from comptoir.desk.tickets import TicketStore
+from comptoir.desk.replies import agent_joined, conversation_closed
+from comptoir.desk.routing import CONSOLE_CHANNEL, MessageRouter
+from comptoir.desk.tickets import TicketStore, TicketView
 
-COOKIE = "comptoir_console"
-CHAT_ROLES = frozenset({"agent", "admin"})
-CONSOLE_CHANNEL = "__console__"
 STATIC_DIR = Path(__file__).parent / "static"
 
 console = Blueprint("console", url_prefix="/console")
 
 
-def _error(status: int, code: str, detail: str):
-    return json_response({"error": code, "detail": detail}, status=status)
-
-
-async def require_account(
-    request: Request, *, change: bool, roles: frozenset[str] | None = CHAT_ROLES
-) -> tuple[Agent | None, Any]:
-    """The signed-in account, or the 401/403 answer to return.
-
-    Editors sign in (they share the accounts) but do not take shoppers' chats:
-    transcripts hold shopper data that only agents and admins need to see. ``roles``
-    says who may use the route (``None``: any signed-in account).
-    """
-    accounts: AccountStore = request.app.ctx.accounts
-    found = await accounts.resolve(request.cookies.get(COOKIE))
-    if found is None:
-        return None, _error(401, "not_signed_in", "sign in to the console first")
-    agent, csrf = found
-    if change and request.headers.get("x-csrf-token") != csrf:
-        return None, _error(403, "csrf", "missing or wrong X-CSRF-Token header")
-    if roles is not None and agent.role not in roles:
-        return None, _error(403, "role", "this account's role cannot use this page")
-    return agent, None
-
-
 def _body(request: Request) -> dict[str, Any]:
+    """The JSON object sent by the console page (``{}`` for anything else: each route
+    then refuses the missing field with its own message)."""
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
@@ -61,22 +39,42 @@ def _body(request: Request) -> dict[str, Any]:
 
 
 @console.get("/")
-async def page(_request: Request):
-    return await file(STATIC_DIR / "console.html", mime_type="text/html; charset=utf-8")
+async def page(request: Request) -> HTTPResponse:
+    """The console's one HTML page; its ES modules come from ``/console/assets/``."""
+    return await file(
+        STATIC_DIR / "console.html",
+        mime_type="text/html; charset=utf-8",
+        request_headers=request.headers,
+    )
 
 
-@console.get("/console.js")
-async def script(_request: Request):
-    return await file(STATIC_DIR / "console.js", mime_type="application/javascript; charset=utf-8")
+ASSETS_DIR = STATIC_DIR / "console"
+
+
+@console.get("/assets/<name:str>")
+async def script(request: Request, name: str) -> HTTPResponse:
+    """One of the console's native ES modules (``static/console/*.js``, no build step).
+
+    Only a file of that folder is served, named exactly; ``Cache-Control: no-cache``
+    with ``Last-Modified``, so a browser revalidates each module and gets a 304.
+    """
+    if name not in {path.name for path in ASSETS_DIR.glob("*.js")}:
+        return error(404, "unknown_asset", "no such console script")
+    return await file(
+        ASSETS_DIR / name,
+        mime_type="application/javascript; charset=utf-8",
+        request_headers=request.headers,
+    )
 
 
 @console.post("/api/login")
-async def login(request: Request):
+async def login(request: Request) -> HTTPResponse:
+    """Sign in: the session cookie (HTTP-only, this path only) and the CSRF token."""
     body = _body(request)
     username, password = str(body.get("username", "")), str(body.get("password", ""))
     signed = await request.app.ctx.accounts.sign_in(username, password)
     if signed is None:
-        return _error(401, "bad_credentials", "wrong user name or password")
+        return error(401, "bad_credentials", "wrong user name or password")
     agent, token, csrf = signed
     response = json_response({"agent": agent.__dict__, "csrf": csrf})
     response.add_cookie(
@@ -92,7 +90,8 @@ async def login(request: Request):
 
 
 @console.post("/api/logout")
-async def logout(request: Request):
+async def logout(request: Request) -> HTTPResponse:
+    """End the session on the server, not only in the browser."""
     _, problem = await require_account(request, change=True, roles=None)
     if problem is not None:
         return problem
@@ -103,16 +102,18 @@ async def logout(request: Request):
 
 
 @console.get("/api/me")
-async def me(request: Request):
+async def me(request: Request) -> HTTPResponse:
+    """Who is signed in (the page asks on load, to skip the sign-in form)."""
     found = await request.app.ctx.accounts.resolve(request.cookies.get(COOKIE))
     if found is None:
-        return _error(401, "not_signed_in", "sign in to the console first")
+        return error(401, "not_signed_in", "sign in to the console first")
     agent, csrf = found
     return json_response({"agent": agent.__dict__, "csrf": csrf})
 
 
 @console.get("/api/tickets")
-async def queue(request: Request):
+async def queue(request: Request) -> HTTPResponse:
+    """The open tickets, most urgent first, for the queue on the left."""
     _, problem = await require_account(request, change=False)
     if problem is not None:
         return problem
@@ -121,13 +122,11 @@ async def queue(request: Request):
 
 
 @console.get("/api/tickets/<ticket_id:int>")
-async def ticket_detail(request: Request, ticket_id: int):
-    _, problem = await require_account(request, change=False)
+async def ticket_detail(request: Request, ticket_id: int) -> HTTPResponse:
+    """One ticket with its transcript, verified order and internal notes."""
+    _, ticket, _, problem = await _ticket(request, ticket_id, change=False)
     if problem is not None:
         return problem
-    ticket = await request.app.ctx.tickets.get(ticket_id)
-    if ticket is None:
-        return _error(404, "unknown_ticket", "no such ticket")
     history = await request.app.ctx.store.history(ticket.conversation_id) or []
     return json_response(
         {
@@ -139,40 +138,57 @@ async def ticket_detail(request: Request, ticket_id: int):
     )
 
 
-async def _owned(request: Request, ticket_id: int):
-    """``(agent, ticket, None)`` when the signed-in agent owns the ticket, else the error."""
-    agent, problem = await require_account(request, change=True)
+def _owns(agent: Agent, ticket: TicketView | None) -> bool:
+    """Whether the agent has claimed the ticket and it is still theirs."""
+    return ticket is not None and ticket.status == "claimed" and ticket.agent_id == agent.id
+
+
+async def _ticket(
+    request: Request,
+    ticket_id: int,
+    *,
+    change: bool,
+    not_yours: str | None = None,
+    text: tuple[str, str] | None = None,
+) -> tuple[Agent | None, TicketView | None, str, HTTPResponse | None]:
+    """``(agent, ticket, text, None)`` when the signed-in agent may act on the ticket, else
+    ``(None, None, "", the error)``, checked in this order: the account (401/403; with
+    ``change``, the CSRF token too); with ``text`` (its 400 code and message), the body's
+    ``text``, 1 to 2000 characters once stripped; with ``not_yours`` (the 403 message),
+    that the agent owns the ticket; that the ticket exists (404)."""
+    agent, problem = await require_account(request, change=change)
     if problem is not None:
-        return None, None, problem
+        return None, None, "", problem
+    words = ""
+    if text is not None:
+        words = str(_body(request).get("text", "")).strip()
+        if not words or len(words) > 2000:
+            return None, None, "", error(400, *text)
     ticket = await request.app.ctx.tickets.get(ticket_id)
-    if ticket is None or ticket.status != "claimed" or ticket.agent_id != agent.id:
-        return None, None, _error(403, "not_yours", "claim the conversation first")
-    return agent, ticket, None
+    if not_yours is not None and not _owns(agent, ticket):
+        return None, None, "", error(403, "not_yours", not_yours)
+    if ticket is None:
+        return None, None, "", error(404, "unknown_ticket", "no such ticket")
+    return agent, ticket, words, None
 
 
 @console.post("/api/tickets/<ticket_id:int>/notes")
-async def add_note(request: Request, ticket_id: int):
-    agent, problem = await require_account(request, change=True)
+async def add_note(request: Request, ticket_id: int) -> HTTPResponse:
+    """An internal note on a ticket (never shown to the shopper)."""
+    invalid = ("invalid_note", "a note is 1 to 2000 characters")
+    agent, _, text, problem = await _ticket(request, ticket_id, change=True, text=invalid)
     if problem is not None:
         return problem
-    text = str(_body(request).get("text", "")).strip()
-    if not text or len(text) > 2000:
-        return _error(400, "invalid_note", "a note is 1 to 2000 characters")
-    if await request.app.ctx.tickets.get(ticket_id) is None:
-        return _error(404, "unknown_ticket", "no such ticket")
     note = await request.app.ctx.tickets.add_note(ticket_id, agent.display_name, text)
     return json_response({"note": note})
 
 
 @console.get("/api/tickets/<ticket_id:int>/canned")
-async def canned_replies(request: Request, ticket_id: int):
+async def canned_replies(request: Request, ticket_id: int) -> HTTPResponse:
     """The shop's canned replies, filled for this conversation, in its language."""
-    agent, problem = await require_account(request, change=False)
+    agent, ticket, _, problem = await _ticket(request, ticket_id, change=False)
     if problem is not None:
         return problem
-    ticket = await request.app.ctx.tickets.get(ticket_id)
-    if ticket is None:
-        return _error(404, "unknown_ticket", "no such ticket")
     order = _order_context(request, ticket.summary) or {}
     values = {
         "first_name": order.get("first_name", ""),
@@ -192,8 +208,11 @@ async def canned_replies(request: Request, ticket_id: int):
 
 
 @console.post("/api/tickets/<ticket_id:int>/typing")
-async def agent_typing(request: Request, ticket_id: int):
-    _, ticket, problem = await _owned(request, ticket_id)
+async def agent_typing(request: Request, ticket_id: int) -> HTTPResponse:
+    """The agent is typing: shown in the shopper's widget (not stored: no seq)."""
+    _, ticket, _, problem = await _ticket(
+        request, ticket_id, change=True, not_yours="claim the conversation first"
+    )
     if problem is not None:
         return problem
     request.app.ctx.hub.publish(
@@ -203,7 +222,7 @@ async def agent_typing(request: Request, ticket_id: int):
 
 
 @console.post("/api/tickets/<ticket_id:int>/returns/<number>/status")
-async def return_status(request: Request, ticket_id: int, number: str):
+async def return_status(request: Request, ticket_id: int, number: str) -> HTTPResponse:
     """Move a return of the conversation's verified order (same service as the CLI)."""
     agent, problem = await require_account(request, change=True)
     if problem is not None:
@@ -211,7 +230,7 @@ async def return_status(request: Request, ticket_id: int, number: str):
     ticket = await request.app.ctx.tickets.get(ticket_id)
     order = _order_context(request, ticket.summary) if ticket else None
     if order is None or number not in {r["number"] for r in order["returns"]}:
-        return _error(404, "unknown_return", "no such return on this conversation's order")
+        return error(404, "unknown_return", "no such return on this conversation's order")
     from comptoir.shop.returns import TransitionError, set_status
     from comptoir.shop.service import open_session
 
@@ -221,8 +240,8 @@ async def return_status(request: Request, ticket_id: int, number: str):
         with open_session(request.app.ctx.settings.shop_db_url) as session:
             record = set_status(session, number, str(body.get("status", "")), note)
             status = record.status
-    except TransitionError as error:
-        return _error(409, "transition", str(error))
+    except TransitionError as refused:
+        return error(409, "transition", str(refused))
     return json_response({"number": number, "status": status})
 
 
@@ -257,65 +276,52 @@ def _order_context(request: Request, summary: dict[str, Any]) -> dict[str, Any] 
 
 
 @console.post("/api/tickets/<ticket_id:int>/claim")
-async def claim(request: Request, ticket_id: int):
+async def claim(request: Request, ticket_id: int) -> HTTPResponse:
+    """Take the conversation: the shopper is told who joined; other consoles see it go."""
     agent, problem = await require_account(request, change=True)
     if problem is not None:
         return problem
     tickets: TicketStore = request.app.ctx.tickets
     if not await tickets.claim(ticket_id, agent.id, agent.display_name):
-        return _error(409, "already_claimed", "another agent took this conversation")
+        return error(409, "already_claimed", "another agent took this conversation")
     ticket = await tickets.get(ticket_id)
-    await request.app.ctx.post_agent_message(
-        ticket,
-        agent,
-        {
-            "fr": f"{agent.display_name}, conseiller·ère, a rejoint la discussion.",
-            "en": f"{agent.display_name}, an agent, has joined the chat.",
-        }[ticket.language if ticket.language in ("fr", "en") else "fr"],
-        system=True,
-    )
-    request.app.ctx.announce("ticket_claimed", ticket)
+    router: MessageRouter = request.app.ctx.router
+    text = agent_joined(ticket.language, agent.display_name)
+    await router.post_agent_message(ticket, agent, text, system=True)
+    router.announce("ticket_claimed", ticket)
     return json_response({"ticket": ticket.as_json()})
 
 
 @console.post("/api/tickets/<ticket_id:int>/messages")
-async def agent_message(request: Request, ticket_id: int):
-    agent, problem = await require_account(request, change=True)
+async def agent_message(request: Request, ticket_id: int) -> HTTPResponse:
+    """The owning agent writes into the shopper's chat."""
+    agent, ticket, text, problem = await _ticket(
+        request,
+        ticket_id,
+        change=True,
+        not_yours="claim the conversation before answering",
+        text=("invalid_message", "text must be 1 to 2000 characters"),
+    )
     if problem is not None:
         return problem
-    text = str(_body(request).get("text", "")).strip()
-    if not text or len(text) > 2000:
-        return _error(400, "invalid_message", "text must be 1 to 2000 characters")
-    ticket = await request.app.ctx.tickets.get(ticket_id)
-    if ticket is None or ticket.status != "claimed" or ticket.agent_id != agent.id:
-        return _error(403, "not_yours", "claim the conversation before answering")
-    stored = await request.app.ctx.post_agent_message(ticket, agent, text)
+    router: MessageRouter = request.app.ctx.router
+    stored = await router.post_agent_message(ticket, agent, text)
     return json_response({"message": stored})
 
 
 @console.post("/api/tickets/<ticket_id:int>/hand-back")
-async def hand_back(request: Request, ticket_id: int):
+async def hand_back(request: Request, ticket_id: int) -> HTTPResponse:
+    """The bot has the conversation again; the ticket closes as handed back."""
     return await _close(request, ticket_id, "handed_back")
 
 
 @console.post("/api/tickets/<ticket_id:int>/resolve")
-async def resolve(request: Request, ticket_id: int):
+async def resolve(request: Request, ticket_id: int) -> HTTPResponse:
+    """The request is dealt with: the ticket closes as resolved."""
     return await _close(request, ticket_id, "resolved")
 
 
-CLOSING = {
-    "handed_back": {
-        "fr": "Vous êtes de nouveau avec l'assistant Comptoir. Posez-moi vos questions !",
-        "en": "You are back with the Comptoir assistant. Ask me anything!",
-    },
-    "resolved": {
-        "fr": "{name} a clôturé la demande. Merci ! L'assistant reste là pour toute autre question.",
-        "en": "{name} closed the request. Thank you! The assistant is still here for anything else.",
-    },
-}
-
-
-async def _close(request: Request, ticket_id: int, status: str):
+async def _close(request: Request, ticket_id: int, status: str) -> HTTPResponse:
     """Hand back or resolve: the ticket closes and the bot has the conversation again."""
     agent, problem = await require_account(request, change=True)
     if problem is not None:
@@ -323,18 +329,18 @@ async def _close(request: Request, ticket_id: int, status: str):
     tickets: TicketStore = request.app.ctx.tickets
     ticket = await tickets.get(ticket_id)
     if ticket is None or not await tickets.close(ticket_id, agent.id, status):
-        return _error(403, "not_yours", "only the agent who owns the conversation can close it")
-    await request.app.ctx.rasa.resume(ticket.conversation_id)
+        return error(403, "not_yours", "only the agent who owns the conversation can close it")
+    router: MessageRouter = request.app.ctx.router
+    await router.bot.resume(ticket.conversation_id)
     if ticket.status == "claimed":  # an offline ticket has nobody in the chat to tell
-        language = ticket.language if ticket.language in ("fr", "en") else "fr"
-        text = CLOSING[status][language].format(name=agent.display_name)
-        await request.app.ctx.post_agent_message(ticket, agent, text, system=True, closed=True)
-    request.app.ctx.announce("ticket_closed", await tickets.get(ticket_id))
+        text = conversation_closed(ticket.language, status, agent.display_name)
+        await router.post_agent_message(ticket, agent, text, system=True, closed=True)
+    router.announce("ticket_closed", await tickets.get(ticket_id))
     return json_response({"ok": True})
 
 
 @console.websocket("/ws")
-async def live(request: Request, ws: Websocket):
+async def live(request: Request, ws: Websocket) -> None:
     """Queue changes and shopper messages in handed-off conversations, live."""
     found = await request.app.ctx.accounts.resolve(request.cookies.get(COOKIE))
     if found is None or found[0].role not in CHAT_ROLES:

@@ -28,4 +28,5 @@ def presented_token(request: Request) -> str:
 
 
 def token_is_valid(secret: str, conversation_id: str, token: str) -> bool:
+    """Compared in constant time, so the token cannot be guessed byte by byte."""
     return bool(token) and hmac.compare_digest(token_for(secret, conversation_id), token)

@@ -16,17 +16,18 @@ import asyncio
 import threading
 from typing import Any
 
-from sanic import Blueprint, Request
+from sanic import Blueprint, HTTPResponse, Request
 from sanic import json as json_response
 
-from comptoir.desk.console import require_account
-from comptoir.kb.index import KnowledgeIndex, build_index, index_folder
+from comptoir.desk.errors import error
+from comptoir.desk.guards import EDIT_ROLES, require_account
+from comptoir.desk.votes import VoteStore
+from comptoir.kb.index import KnowledgeIndex
 from comptoir.kb.misses import MissLog
-from comptoir.kb.search import Searcher, load_thresholds
-from comptoir.kb.service import folder_fingerprint
+from comptoir.kb.search import Searcher
+from comptoir.kb.service import build_index_with, build_searcher_and_index, folder_fingerprint
 from comptoir.settings import Settings
 
-EDIT_ROLES = frozenset({"editor", "admin"})
 MAX_QUESTION_CHARS = 1000
 
 editor = Blueprint("editor", url_prefix="/console/api/editor")
@@ -43,23 +44,22 @@ class KnowledgePreview:
         self._fingerprint: tuple[tuple[str, int, int], ...] | None = None
 
     def _current(self) -> tuple[Searcher, KnowledgeIndex]:
-        from comptoir.kb.embedder import load_embedder  # heavy: only when an editor asks
+        """The searcher (model loaded once) and an index of the files as they are now.
 
+        The embedding cache is read, never written (``persist=False``): the action
+        server owns it.
+        """
         with self._lock:
-            if self._searcher is None:
-                embedder = load_embedder(self._settings.embedding_model)
-                self._searcher = Searcher(embedder, load_thresholds(embedder.name))
-            folder = self._settings.knowledge_dir
-            fingerprint = folder_fingerprint(folder)
-            if self._index is None or fingerprint != self._fingerprint:
-                embedder = self._searcher.embedder
-                self._index = build_index(
-                    folder,
-                    embedder,
-                    index_folder(self._settings.index_dir, embedder.name),
-                    persist=False,
+            fingerprint = folder_fingerprint(self._settings.knowledge_dir)
+            if self._searcher is None or self._index is None:
+                self._searcher, self._index = build_searcher_and_index(
+                    self._settings, persist=False
                 )
-                self._fingerprint = fingerprint
+            elif fingerprint != self._fingerprint:
+                self._index = build_index_with(
+                    self._settings, self._searcher.embedder, persist=False
+                )
+            self._fingerprint = fingerprint
             return self._searcher, self._index
 
     def preview(self, question: str, language: str) -> dict[str, Any]:
@@ -106,29 +106,27 @@ def _relative(path: Any, settings: Settings) -> str:
         return str(path)
 
 
-def _error(status: int, code: str, detail: str):
-    return json_response({"error": code, "detail": detail}, status=status)
-
-
 @editor.get("/preview")
-async def preview(request: Request):
+async def preview(request: Request) -> HTTPResponse:
+    """What the bot would answer to a question, with the candidates and their scores."""
     _, problem = await require_account(request, change=False, roles=EDIT_ROLES)
     if problem is not None:
         return problem
     question = (request.args.get("q") or "").strip()
     language = request.args.get("lang") or "fr"
     if not question:
-        return _error(400, "empty_question", "type the question a shopper would ask")
+        return error(400, "empty_question", "type the question a shopper would ask")
     if len(question) > MAX_QUESTION_CHARS:
-        return _error(400, "question_too_long", f"at most {MAX_QUESTION_CHARS} characters")
+        return error(400, "question_too_long", f"at most {MAX_QUESTION_CHARS} characters")
     if language not in ("fr", "en"):
-        return _error(400, "bad_language", "lang must be fr or en")
+        return error(400, "bad_language", "lang must be fr or en")
     knowledge: KnowledgePreview = request.app.ctx.knowledge_preview
     return json_response(await asyncio.to_thread(knowledge.preview, question, language))
 
 
 @editor.get("/misses")
-async def misses(request: Request):
+async def misses(request: Request) -> HTTPResponse:
+    """The questions the bot could not answer, most frequent first: articles to write."""
     _, problem = await require_account(request, change=False, roles=EDIT_ROLES)
     if problem is not None:
         return problem
@@ -143,10 +141,12 @@ async def misses(request: Request):
 
 
 @editor.get("/feedback")
-async def feedback(request: Request):
+async def feedback(request: Request) -> HTTPResponse:
+    """Votes per article, most 👎 first: the answers shoppers found useless."""
     _, problem = await require_account(request, change=False, roles=EDIT_ROLES)
     if problem is not None:
         return problem
-    votes = await request.app.ctx.store.feedback_summary()
+    store: VoteStore = request.app.ctx.votes
+    votes = await store.feedback_summary()
     ranked = sorted(votes.items(), key=lambda item: (-item[1]["down"], item[0]))
     return json_response({"articles": [{"id": article, **counts} for article, counts in ranked]})

@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from comptoir.message_kinds import BUSINESS_STEPS
+
 
 class BotUnavailable(Exception):
     """Rasa (or the action server behind it) did not answer usably."""
@@ -40,19 +42,6 @@ def merge_custom_payloads(messages: list[dict[str, Any]]) -> list[dict[str, Any]
         else:
             merged.append(message)
     return merged
-
-
-BUSINESS_STEPS = frozenset(
-    {
-        "action_answer_knowledge",
-        "action_order_status_start",
-        "order_status_form",
-        "action_order_status_answer",
-        "action_return_flow",
-        "action_return_status",
-        "action_human_handoff",
-    }
-)
 
 
 def path_from_events(events: list[Any]) -> dict[str, list[str]]:
@@ -158,16 +147,16 @@ class RasaClient:
 
     async def rasa_status(self) -> dict[str, Any]:
         """Whether the Rasa server answers (it only starts once its model is loaded)."""
-        try:
-            response = await self._http.get(f"{self._rasa_url}/", timeout=3.0)
-            return {"ok": response.status_code == 200}
-        except httpx.HTTPError as error:
-            return {"ok": False, "error": type(error).__name__}
+        return await self._status(f"{self._rasa_url}/")
 
     async def actions_status(self) -> dict[str, Any]:
         """Whether the action server answers its health check."""
+        return await self._status(f"{self._actions_url}/health")
+
+    async def _status(self, url: str) -> dict[str, Any]:
+        """``{"ok": True}`` for an HTTP 200 within 3 s, else why not (for ``/health``)."""
         try:
-            response = await self._http.get(f"{self._actions_url}/health", timeout=3.0)
+            response = await self._http.get(url, timeout=3.0)
             return {"ok": response.status_code == 200}
         except httpx.HTTPError as error:
             return {"ok": False, "error": type(error).__name__}

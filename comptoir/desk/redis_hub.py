@@ -47,6 +47,7 @@ class RedisHub:
         await asyncio.wait_for(self._ready.wait(), timeout=10)
 
     async def close(self) -> None:
+        """Stop the publisher and the listener, then release the connection."""
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -58,13 +59,16 @@ class RedisHub:
 
     @asynccontextmanager
     async def subscription(self, channel: str) -> AsyncIterator[Stream]:
+        """Served by the local hub: the listener feeds it what every process published."""
         async with self._local.subscription(channel) as stream:
             yield stream
 
     def listeners(self, channel: str) -> int:
+        """This process's sockets on the channel (as ``Hub.listeners``)."""
         return self._local.listeners(channel)
 
     async def _publish_loop(self) -> None:
+        """One publisher, so this process's messages reach Redis in the order written."""
         while True:
             channel, message = await self._outbox.get()
             payload = json.dumps(message, default=str)
@@ -79,6 +83,7 @@ class RedisHub:
                 self._local.publish(channel, message)
 
     async def _listen(self) -> None:
+        """Relay every channel from Redis to the local hub; reconnect if Redis drops."""
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:

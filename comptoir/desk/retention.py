@@ -21,8 +21,9 @@ from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, se
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from comptoir.desk.accounts import ConsoleSession
-from comptoir.desk.store import ClientMessage, Conversation, Feedback, Message, Satisfaction
+from comptoir.desk.store import ClientMessage, Conversation, Message
 from comptoir.desk.tickets import OPEN_STATUSES, Ticket, TicketNote
+from comptoir.desk.votes import Feedback, Satisfaction
 from comptoir.kb.misses import Miss
 
 if TYPE_CHECKING:
@@ -143,6 +144,7 @@ def delete_misses(misses_url: str, conversation_ids: list[str], days: int | None
 async def _delete_everywhere(
     settings: Settings, sessions: async_sessionmaker, ids: list[str], days: int | None
 ) -> PurgeReport:
+    """The three places a chat lives (desk, Rasa's tracker, misses log), one after the other."""
     report = PurgeReport()
     await delete_from_desk(sessions, ids, report)
     await delete_expired_sessions(sessions, report)

@@ -3,36 +3,26 @@
 Every shopper message is written *before* it is relayed to Rasa: if Rasa or the action
 server is down, the message stays in the history, marked undelivered, for an agent to
 read. SQLite by default, PostgreSQL through ``COMPTOIR_DESK_DATABASE_URL``.
+
+``ConversationStore`` opens the desk database; the other stores (votes, accounts,
+tickets) share its session factory. The tables are brought up to date by
+``comptoir.desk.schema.upgrade_schema``, called by whoever opens the database first
+(the desk at start-up, the command line), never from here: table modules do not import
+the migration runner, which imports them.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    event,
-    func,
-    select,
-)
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-class Base(DeclarativeBase):
-    """Declarative base of the desk's tables."""
+from comptoir.desk.db import Base, open_engine, session_factory, utc_now
 
 
 class Conversation(Base):
@@ -56,23 +46,10 @@ class Message(Base):
         ForeignKey("desk_conversations.id", ondelete="CASCADE"), index=True
     )
     seq: Mapped[int] = mapped_column(Integer)
-    sender: Mapped[str] = mapped_column(String(16))  # shopper | bot
+    sender: Mapped[str] = mapped_column(String(16))  # shopper | bot | agent
     text: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     delivered: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class Feedback(Base):
-    """A shopper's 👍/👎 on a knowledge answer, with the question that led to it."""
-
-    __tablename__ = "desk_kb_feedback"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
-    article_id: Mapped[str] = mapped_column(String(80), index=True)
-    question: Mapped[str] = mapped_column(Text, default="")
-    vote: Mapped[str] = mapped_column(String(4))  # up | down
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -89,18 +66,6 @@ class ClientMessage(Base):
     conversation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     message_id: Mapped[int] = mapped_column(Integer)
-
-
-class Satisfaction(Base):
-    """The 1-5 score a shopper gives when ending the chat."""
-
-    __tablename__ = "desk_satisfaction"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
-    score: Mapped[int] = mapped_column(Integer)
-    comment: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 @dataclass(frozen=True)
@@ -129,58 +94,18 @@ class StoredMessage:
         }
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    """WAL journal: readers do not wait for the writer, and a commit costs no full fsync.
-
-    With the default rollback journal every message meant a synced file rewrite, and a
-    burst of shoppers' messages queued behind it. ``busy_timeout`` lets a second desk
-    process wait for the lock instead of failing.
-    """
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
-
-
 class ConversationStore:
-    """Reads and writes conversations; one instance per desk process."""
+    """Reads and writes conversations; one instance per desk process (it owns the engine)."""
 
     def __init__(self, url: str) -> None:
         self._url = url
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
-        if parsed.get_backend_name() == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.engine: AsyncEngine = open_engine(url)
+        self._sessions = session_factory(self.engine)
 
     @property
     def sessions(self) -> async_sessionmaker:
-        """The session factory, shared with the accounts and tickets of the same database."""
+        """The session factory, shared with the votes, accounts and tickets of this database."""
         return self._sessions
-
-    async def create_schema(self) -> None:
-        """Bring the tables to the latest migration (idempotent; see ``schema.py``).
-
-        Two processes starting together may both find a table missing; the loser of that
-        race sees "already exists" and simply checks again.
-        """
-        from comptoir.desk.schema import upgrade_desk
-
-        for attempt in range(3):
-            try:
-                await asyncio.to_thread(upgrade_desk, self._url)
-                return
-            except (IntegrityError, ProgrammingError, OperationalError):
-                if attempt == 2:
-                    raise
-                await asyncio.sleep(0.5)
 
     async def close(self) -> None:
         """Release the connection pool."""
@@ -233,13 +158,15 @@ class ConversationStore:
         delivered: bool,
         client_id: str | None,
     ) -> StoredMessage | None:
+        """One transaction: the conversation row is locked, so two messages written at
+        once get consecutive ``seq`` numbers, never the same one."""
         async with self._sessions.begin() as session:
             if client_id is not None:
                 known = await session.get(ClientMessage, (conversation_id, client_id))
                 if known is not None:
                     return None
             conversation = await session.get(Conversation, conversation_id, with_for_update=True)
-            now = _now()
+            now = utc_now()
             if conversation is None:
                 conversation = Conversation(
                     id=conversation_id, language=language, created_at=now, updated_at=now
@@ -278,42 +205,6 @@ class ConversationStore:
             if message is not None:
                 message.delivered = delivered
 
-    async def record_feedback(
-        self, conversation_id: str, article_id: str, question: str, vote: str
-    ) -> bool:
-        """Store a vote, only for an article this conversation was really shown."""
-        async with self._sessions.begin() as session:
-            shown = await session.scalars(
-                select(Message.payload).where(
-                    Message.conversation_id == conversation_id, Message.sender == "bot"
-                )
-            )
-            if not any((p or {}).get("custom", {}).get("article_id") == article_id for p in shown):
-                return False
-            session.add(
-                Feedback(
-                    conversation_id=conversation_id,
-                    article_id=article_id,
-                    question=question[:500],
-                    vote=vote,
-                    created_at=_now(),
-                )
-            )
-            return True
-
-    async def feedback_summary(self) -> dict[str, dict[str, int]]:
-        """Votes per article: {"article-id": {"up": n, "down": m}}."""
-        async with self._sessions() as session:
-            rows = await session.execute(
-                select(Feedback.article_id, Feedback.vote, func.count()).group_by(
-                    Feedback.article_id, Feedback.vote
-                )
-            )
-            summary: dict[str, dict[str, int]] = {}
-            for article_id, vote, count in rows:
-                summary.setdefault(article_id, {"up": 0, "down": 0})[vote] = int(count)
-            return summary
-
     async def language_of(self, conversation_id: str) -> str | None:
         """The language the conversation was last held in, if it exists."""
         async with self._sessions() as session:
@@ -333,31 +224,9 @@ class ConversationStore:
             )
             return [_stored(row) for row in rows]
 
-    async def record_satisfaction(self, conversation_id: str, score: int, comment: str) -> bool:
-        """Keep the end-of-chat score; only for a conversation that exists."""
-        async with self._sessions.begin() as session:
-            if await session.get(Conversation, conversation_id) is None:
-                return False
-            session.add(
-                Satisfaction(
-                    conversation_id=conversation_id,
-                    score=score,
-                    comment=comment[:1000],
-                    created_at=_now(),
-                )
-            )
-            return True
-
-    async def satisfaction_summary(self) -> dict[str, float | int]:
-        """How many scores and their mean (for the console and the benchmarks)."""
-        async with self._sessions() as session:
-            count, mean = (
-                await session.execute(select(func.count(), func.avg(Satisfaction.score)))
-            ).one()
-            return {"count": int(count), "mean": round(float(mean or 0), 2)}
-
 
 def _stored(row: Message) -> StoredMessage:
+    """The row as the API shows it (buttons and custom out of the JSON payload)."""
     return StoredMessage(
         id=row.id,
         seq=row.seq,

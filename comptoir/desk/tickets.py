@@ -8,14 +8,16 @@ conditional UPDATE, so two agents clicking at once cannot both own the conversat
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Integer, String, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from comptoir.desk.store import Base, StoredMessage
+from comptoir.desk.db import Base, as_utc, utc_now
+from comptoir.desk.store import StoredMessage
+from comptoir.message_kinds import ORDER_STATUS
 
 # While a ticket is in one of these, the bot is silent in its conversation.
 OPEN_STATUSES = ("waiting", "claimed", "collecting")
@@ -78,16 +80,8 @@ class TicketView:
         return asdict(self)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _view(row: Ticket) -> TicketView:
-    created = _aware(row.created_at)
+    created = as_utc(row.created_at)
     return TicketView(
         id=row.id,
         conversation_id=row.conversation_id,
@@ -101,7 +95,7 @@ def _view(row: Ticket) -> TicketView:
         contact_email=row.contact_email,
         request=row.request or "",
         created_at=created.isoformat(),
-        waiting_s=int((_now() - created).total_seconds()),
+        waiting_s=int((utc_now() - created).total_seconds()),
     )
 
 
@@ -112,7 +106,7 @@ def summarise(history: list[StoredMessage], language: str) -> dict[str, Any]:
         custom = message.custom
         if custom.get("order_number"):
             order = custom["order_number"]
-            verified = verified or custom.get("kind") == "order_status"
+            verified = verified or custom.get("kind") == ORDER_STATUS
         if custom.get("article_id") and custom["article_id"] not in articles:
             articles.append(custom["article_id"])
         if custom.get("return_number") and custom["return_number"] not in returns:
@@ -163,7 +157,7 @@ class TicketStore:
                 status=status,
                 language=language,
                 summary=summary or {},
-                created_at=_now(),
+                created_at=utc_now(),
             )
             session.add(ticket)
             await session.flush()
@@ -180,6 +174,7 @@ class TicketStore:
             return _view(row) if row else None
 
     async def get(self, ticket_id: int) -> TicketView | None:
+        """The ticket, whatever its status (``None`` if there is no such ticket)."""
         async with self._sessions() as session:
             row = await session.get(Ticket, ticket_id)
             return _view(row) if row else None
@@ -202,7 +197,7 @@ class TicketStore:
                 update(Ticket)
                 .where(Ticket.id == ticket_id, Ticket.status == "waiting")
                 .values(
-                    status="claimed", agent_id=agent_id, agent_name=agent_name, claimed_at=_now()
+                    status="claimed", agent_id=agent_id, agent_name=agent_name, claimed_at=utc_now()
                 )
             )
             return result.rowcount == 1
@@ -237,7 +232,7 @@ class TicketStore:
                     ((Ticket.status == "claimed") & (Ticket.agent_id == agent_id))
                     | (Ticket.status == "offline"),
                 )
-                .values(status=status, closed_at=_now())
+                .values(status=status, closed_at=utc_now())
             )
             return result.rowcount == 1
 
@@ -245,13 +240,14 @@ class TicketStore:
         """Keep a private note for the team."""
         async with self._sessions.begin() as session:
             note = TicketNote(
-                ticket_id=ticket_id, agent_name=agent_name, text=text[:2000], created_at=_now()
+                ticket_id=ticket_id, agent_name=agent_name, text=text[:2000], created_at=utc_now()
             )
             session.add(note)
             await session.flush()
             return _note(note)
 
     async def notes(self, ticket_id: int) -> list[dict[str, Any]]:
+        """The agents' internal notes on the ticket, oldest first."""
         async with self._sessions() as session:
             rows = await session.scalars(
                 select(TicketNote).where(TicketNote.ticket_id == ticket_id).order_by(TicketNote.id)
@@ -268,5 +264,5 @@ def _note(row: TicketNote) -> dict[str, Any]:
     return {
         "agent_name": row.agent_name,
         "text": row.text,
-        "created_at": _aware(row.created_at).isoformat(),
+        "created_at": as_utc(row.created_at).isoformat(),
     }

@@ -32,34 +32,81 @@ def folder_fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(entries))
 
 
+def searcher_for(embedder: Embedder) -> Searcher:
+    """A searcher with the thresholds calibrated for this embedder.
+
+    Thresholds are per model (``comptoir kb calibrate``): pairing them with the embedder
+    here keeps every caller from mixing one model's vectors with another's cut-offs.
+    """
+    return Searcher(embedder, load_thresholds(embedder.name))
+
+
+def build_index_with(
+    settings: Settings,
+    embedder: Embedder,
+    knowledge_dir: Path | None = None,
+    *,
+    persist: bool = True,
+) -> KnowledgeIndex:
+    """(Re)build the index of ``knowledge_dir`` with an already-loaded embedder.
+
+    For callers that keep their embedder between rebuilds (the live service, the editor
+    preview): loading a model takes seconds, re-indexing only re-embeds what changed.
+    The embedding cache lives in a folder per model so two models never share vectors.
+    """
+    return build_index(
+        knowledge_dir or settings.knowledge_dir,
+        embedder,
+        index_folder(settings.index_dir, embedder.name),
+        persist=persist,
+    )
+
+
+def build_searcher_and_index(
+    settings: Settings,
+    knowledge_dir: Path | None = None,
+    model: str | None = None,
+    *,
+    persist: bool = True,
+) -> tuple[Searcher, KnowledgeIndex]:
+    """Load the embedder, build (or load from cache) the index and make the searcher.
+
+    The single place this set-up is written, so the bot, the editor preview and the
+    command line answer a question the same way. ``knowledge_dir`` and ``model`` default
+    to the settings; ``persist=False`` leaves the on-disk embedding cache untouched.
+    """
+    embedder = load_embedder(model or settings.embedding_model)
+    index = build_index_with(settings, embedder, knowledge_dir, persist=persist)
+    return searcher_for(embedder), index
+
+
 class KnowledgeService:
     """Search over the current articles of a folder, kept up to date."""
 
     def __init__(
         self,
-        knowledge_dir: Path,
-        index_dir: Path,
-        embedder: Embedder,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        knowledge_dir: Path | None = None,
         poll_seconds: float = 1.0,
     ) -> None:
-        self.knowledge_dir = knowledge_dir
-        self.index_dir = index_dir
-        self.embedder = embedder
-        self.searcher = Searcher(embedder, load_thresholds(embedder.name))
+        """Build the first snapshot; the embedder is kept for the incremental rebuilds."""
+        self.settings = settings
+        self.knowledge_dir = knowledge_dir or settings.knowledge_dir
+        self.embedder = embedder or load_embedder(settings.embedding_model)
+        self.searcher = searcher_for(self.embedder)
         self.poll_seconds = poll_seconds
         self._lock = threading.Lock()
-        self._fingerprint = folder_fingerprint(knowledge_dir)
-        self.index: KnowledgeIndex = build_index(knowledge_dir, embedder, index_dir)
+        # Taken before the build: a save during the build is then seen by the next refresh.
+        self._fingerprint = folder_fingerprint(self.knowledge_dir)
+        self.index: KnowledgeIndex = build_index_with(settings, self.embedder, self.knowledge_dir)
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KnowledgeService:
         """The service for the configured folder and model."""
-        embedder = load_embedder(settings.embedding_model)
-        return cls(
-            settings.knowledge_dir, index_folder(settings.index_dir, embedder.name), embedder
-        )
+        return cls(settings)
 
     def search(self, question: str, language: str) -> SearchResult:
         """Search the current snapshot."""
@@ -71,7 +118,7 @@ class KnowledgeService:
             fingerprint = folder_fingerprint(self.knowledge_dir)
             if fingerprint == self._fingerprint:
                 return False
-            index = build_index(self.knowledge_dir, self.embedder, self.index_dir)
+            index = build_index_with(self.settings, self.embedder, self.knowledge_dir)
             self.index, self._fingerprint = index, fingerprint
             log.info(
                 "knowledge reloaded: %d articles (%d re-embedded), %d skipped",

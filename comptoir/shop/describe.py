@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from comptoir.calendar import working_days_between
+from comptoir.i18n import Bilingual
 from comptoir.shop import wording
-from comptoir.shop.calendar import working_days_between
 from comptoir.shop.models import Order, Shipment
 
 DONE = {"delivered", "cancelled", "returned_to_sender"}
@@ -26,6 +27,37 @@ CARRIERS = {
 }
 
 
+PARCEL_OF = Bilingual("Colis {position}/{total}", "Parcel {position}/{total}")
+YOUR_PARCEL = Bilingual("Votre colis", "Your parcel")
+PARCEL_HEAD = Bilingual(
+    "{head} : {carrier}, n° de suivi {tracking}", "{head}: {carrier}, tracking number {tracking}"
+)
+TRACKING = Bilingual("suivi : {url}", "tracking: {url}")
+CONTAINS = Bilingual("contient : {contents}", "contains: {contents}")
+LATEST_STEP = Bilingual(
+    "\nDernière étape le {when}{where} : {what}.", "\nLatest step on {when}{where}: {what}."
+)
+NEW_ESTIMATE = Bilingual("Nouvelle date estimée : {day}.", "New estimated date: {day}.")
+CHASING_CARRIER = Bilingual(
+    "Nous relançons le transporteur et vous écrivons dès qu'il nous donne une nouvelle date.",
+    "We are chasing the carrier and will write to you as soon as it gives us a new date.",
+)
+LATE = Bilingual(
+    "Votre commande {number} est en retard : elle devait arriver le {promised}. "
+    "Toutes nos excuses. {estimate} Les frais de livraison vous seront remboursés.",
+    "Your order {number} is late: it was due on {promised}. We are sorry. {estimate} "
+    "We will refund the delivery costs.",
+)
+STATUS_SENTENCE = Bilingual("Votre commande {number} {status}.", "Your order {number} {status}.")
+EXPECTED_ON = Bilingual(" Livraison prévue le {day}.", " Delivery expected on {day}.")
+STILL_TO_SHIP = Bilingual("Encore à expédier : {items}.", "Still to ship: {items}.")
+OFFER_INQUIRY = Bilingual(
+    "Votre colis semble bloqué. Voulez-vous qu'un conseiller ouvre une enquête auprès du "
+    "transporteur ?",
+    "Your parcel seems stuck. Would you like an agent to open an inquiry with the carrier?",
+)
+
+
 @dataclass
 class OrderReport:
     """The messages to send, and what the conversation should offer next."""
@@ -33,10 +65,6 @@ class OrderReport:
     messages: list[str] = field(default_factory=list)
     late: bool = False
     offer_inquiry: bool = False
-
-
-def _t(language: str, french: str, english: str) -> str:
-    return french if language == "fr" else english
 
 
 def is_late(order: Order, today: date) -> bool:
@@ -64,29 +92,21 @@ def describe_shipment(
     names = {line.sku: line.name for line in order.lines}
     contents = ", ".join(names.get(sku, sku) for sku in shipment.skus) or None
     head = (
-        _t(language, f"Colis {position}/{total}", f"Parcel {position}/{total}")
-        if total > 1
-        else _t(language, "Votre colis", "Your parcel")
+        PARCEL_OF(language, position=position, total=total) if total > 1 else YOUR_PARCEL(language)
     )
-    parts = [
-        f"{head} : {carrier}, n° de suivi {shipment.tracking_number}"
-        if language == "fr"
-        else f"{head}: {carrier}, tracking number {shipment.tracking_number}"
-    ]
+    parts = [PARCEL_HEAD(language, head=head, carrier=carrier, tracking=shipment.tracking_number)]
     if shipment.tracking_url:
-        parts.append(
-            _t(language, f"suivi : {shipment.tracking_url}", f"tracking: {shipment.tracking_url}")
-        )
+        parts.append(TRACKING(language, url=shipment.tracking_url))
     if contents:
-        parts.append(_t(language, f"contient : {contents}", f"contains: {contents}"))
+        parts.append(CONTAINS(language, contents=contents))
     text = " — ".join(parts) + "."
     if shipment.events:
         last = shipment.events[-1]
-        where = f", {last.location}" if last.location else ""
-        text += _t(
+        text += LATEST_STEP(
             language,
-            f"\nDernière étape le {wording.moment(last.at, 'fr')}{where} : {last.description or last.status}.",
-            f"\nLatest step on {wording.moment(last.at, 'en')}{where}: {last.description or last.status}.",
+            when=wording.moment(last.at, language),
+            where=f", {last.location}" if last.location else "",
+            what=last.description or last.status,
         )
     return text
 
@@ -97,39 +117,17 @@ def describe_order(order: Order, language: str, today: date) -> OrderReport:
     number = order.number
     if is_late(order, today):
         report.late = True
-        promised = wording.day(order.promised_delivery, language)
         if order.revised_delivery and order.revised_delivery >= today:
-            estimate = _t(
-                language,
-                f"Nouvelle date estimée : {wording.day(order.revised_delivery, 'fr')}.",
-                f"New estimated date: {wording.day(order.revised_delivery, 'en')}.",
-            )
+            estimate = NEW_ESTIMATE(language, day=wording.day(order.revised_delivery, language))
         else:
-            estimate = _t(
-                language,
-                "Nous relançons le transporteur et vous écrivons dès qu'il nous donne une nouvelle date.",
-                "We are chasing the carrier and will write to you as soon as it gives us a new date.",
-            )
-        report.messages.append(
-            _t(
-                language,
-                f"Votre commande {number} est en retard : elle devait arriver le {promised}. "
-                f"Toutes nos excuses. {estimate} Les frais de livraison vous seront remboursés.",
-                f"Your order {number} is late: it was due on {promised}. We are sorry. {estimate} "
-                "We will refund the delivery costs.",
-            )
-        )
-    summary = _t(
-        language,
-        f"Votre commande {number} {wording.status(order.status, 'fr')}.",
-        f"Your order {number} {wording.status(order.status, 'en')}.",
+            estimate = CHASING_CARRIER(language)
+        promised = wording.day(order.promised_delivery, language)
+        report.messages.append(LATE(language, number=number, promised=promised, estimate=estimate))
+    summary = STATUS_SENTENCE(
+        language, number=number, status=wording.status(order.status, language)
     )
     if order.promised_delivery and order.status not in DONE and not report.late:
-        summary += _t(
-            language,
-            f" Livraison prévue le {wording.day(order.promised_delivery, 'fr')}.",
-            f" Delivery expected on {wording.day(order.promised_delivery, 'en')}.",
-        )
+        summary += EXPECTED_ON(language, day=wording.day(order.promised_delivery, language))
     report.messages.append(summary)
     total = len(order.shipments)
     for position, shipment in enumerate(order.shipments, start=1):
@@ -143,21 +141,9 @@ def describe_order(order: Order, language: str, today: date) -> OrderReport:
     shipped = {sku for s in order.shipments for sku in s.skus}
     waiting = [line.name for line in order.lines if line.sku not in shipped]
     if order.shipments and waiting and order.status not in DONE:
-        report.messages.append(
-            _t(
-                language,
-                f"Encore à expédier : {', '.join(waiting)}.",
-                f"Still to ship: {', '.join(waiting)}.",
-            )
-        )
+        report.messages.append(STILL_TO_SHIP(language, items=", ".join(waiting)))
     if order.status == "delivery_exception":
         report.offer_inquiry = True
     if report.offer_inquiry:
-        report.messages.append(
-            _t(
-                language,
-                "Votre colis semble bloqué. Voulez-vous qu'un conseiller ouvre une enquête auprès du transporteur ?",
-                "Your parcel seems stuck. Would you like an agent to open an inquiry with the carrier?",
-            )
-        )
+        report.messages.append(OFFER_INQUIRY(language))
     return report

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
-from comptoir.shop.calendar import next_working_day
+from comptoir.calendar import next_working_day
 from comptoir.shop.policy import Payer, Reason, ReturnsPolicy
 
 Rule = Literal["withdrawal", "shop_fault", "legal_guarantee"]

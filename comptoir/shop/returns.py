@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from comptoir.shop.eligibility import Eligibility
-from comptoir.shop.models import RETURN_FINAL, Order, ReturnEvent, ReturnRequest
+from comptoir.shop.models import RETURN_FINAL, RETURN_STATUSES, Order, ReturnEvent, ReturnRequest
 from comptoir.shop.policy import ReturnsPolicy
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -22,6 +22,11 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "received": ("inspected", "rejected"),
     "inspected": ("refunded", "exchanged", "repaired", "rejected"),
 }
+# The states a return can be moved to (``comptoir returns set-status``), in their order;
+# RETURN_STATUSES (comptoir.shop.models) is the one list of every state.
+SETTABLE_STATUSES: tuple[str, ...] = tuple(
+    status for status in RETURN_STATUSES if any(status in nxt for nxt in TRANSITIONS.values())
+)
 
 
 class TransitionError(ValueError):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from comptoir.i18n import Bilingual
+
 MONTHS = {
     "fr": [
         "janvier",
@@ -60,30 +62,34 @@ def moment(value: datetime, language: str) -> str:
     return f"{day(value.date(), 'en')} at {value.hour}:{value.minute:02d}"
 
 
-STATUS = {
-    "pending_payment": (
+ORDER_STATUS_PHRASES: dict[str, Bilingual] = {
+    "pending_payment": Bilingual(
         "attend la confirmation de son paiement",
         "is waiting for its payment to be confirmed",
     ),
-    "paid": ("est payée et va partir en préparation", "is paid and about to be prepared"),
-    "preparing": ("est en préparation dans notre atelier", "is being prepared in our workshop"),
-    "shipped": ("est expédiée", "has shipped"),
-    "in_transit": ("est en route", "is on its way"),
-    "out_for_delivery": ("est en cours de livraison aujourd'hui", "is out for delivery today"),
-    "delivered": ("a été livrée", "has been delivered"),
-    "delivery_exception": (
+    "paid": Bilingual("est payée et va partir en préparation", "is paid and about to be prepared"),
+    "preparing": Bilingual(
+        "est en préparation dans notre atelier", "is being prepared in our workshop"
+    ),
+    "shipped": Bilingual("est expédiée", "has shipped"),
+    "in_transit": Bilingual("est en route", "is on its way"),
+    "out_for_delivery": Bilingual(
+        "est en cours de livraison aujourd'hui", "is out for delivery today"
+    ),
+    "delivered": Bilingual("a été livrée", "has been delivered"),
+    "delivery_exception": Bilingual(
         "rencontre un problème de livraison signalé par le transporteur",
         "has a delivery problem reported by the carrier",
     ),
-    "returned_to_sender": (
+    "returned_to_sender": Bilingual(
         "nous est revenue sans avoir pu être livrée",
         "came back to us without being delivered",
     ),
-    "cancelled": ("a été annulée", "has been cancelled"),
+    "cancelled": Bilingual("a été annulée", "has been cancelled"),
 }
 
 
 def status(code: str, language: str) -> str:
     """The order status as the end of a sentence ("Votre commande … est en route")."""
-    french, english = STATUS.get(code, (code, code))
-    return french if language == "fr" else english
+    phrase = ORDER_STATUS_PHRASES.get(code)
+    return phrase(language) if phrase else code

@@ -38,12 +38,19 @@ def test_too_late_is_refused_with_warranty_and_a_person_offered(chat):
     assert "defective" in options["C'est un défaut"]
 
 
+def to_summary(chat, opening: str, item: str, reason: str, resolution: str) -> list[dict]:
+    """Ask for a return, then click the item, the reason and the resolution offered."""
+    items = payloads(chat.say(opening))
+    reasons = payloads(chat.say(items[item]))
+    resolutions = payloads(chat.say(reasons[reason]))
+    return chat.say(resolutions[resolution])
+
+
 def test_damaged_parcel_gets_a_free_label(chat):
     verified(chat, "CMD-10015", "69003")
-    items = payloads(chat.say("mon colis est arrivé abîmé"))
-    reasons = payloads(chat.say(items["Enceinte Nova"]))
-    resolution = payloads(chat.say(reasons["Abîmé à la livraison"]))
-    summary = chat.say(resolution["Échange"])
+    summary = to_summary(
+        chat, "mon colis est arrivé abîmé", "Enceinte Nova", "Abîmé à la livraison", "Échange"
+    )
     assert "à nos frais" in summary[-1]["text"] and "prépayée offerte" in summary[-1]["text"]
     done = chat.text(payloads(summary)["Oui, je confirme"])
     assert re.search(r"https://retours.example/R-\d{4}-\d{6}", done)
@@ -61,18 +68,17 @@ def test_defect_solved_by_the_tip_creates_no_return(chat, desk):
 
 def test_double_confirmation_creates_one_record(chat):
     verified(chat, "CMD-10015", "69003")
-    items = payloads(chat.say("je veux retourner un article"))
-    reasons = payloads(chat.say(items["Bougie Figuier"]))
-    resolution = payloads(chat.say(reasons["J'ai changé d'avis"]))
-    summary = chat.say(resolution["Remboursement"])
-    first = chat.say(payloads(summary)["Oui, je confirme"])
+    candle = (
+        "je veux retourner un article",
+        "Bougie Figuier",
+        "J'ai changé d'avis",
+        "Remboursement",
+    )
+    # The shopper confirms, then goes through it all again and confirms a second time.
+    first, second = (
+        chat.say(payloads(to_summary(chat, *candle))["Oui, je confirme"]) for _ in range(2)
+    )
     number = next(m["custom"]["return_number"] for m in first if m["custom"].get("return_number"))
-    # The shopper goes through it again and confirms a second time.
-    items = payloads(chat.say("je veux retourner un article"))
-    reasons = payloads(chat.say(items["Bougie Figuier"]))
-    resolution = payloads(chat.say(reasons["J'ai changé d'avis"]))
-    summary = chat.say(resolution["Remboursement"])
-    second = chat.say(payloads(summary)["Oui, je confirme"])
     again = next(m["custom"] for m in second if m["custom"].get("return_number"))
     assert again == {"kind": "return_created", "return_number": number, "created": False}
     assert "déjà ouvert" in second[0]["text"]

@@ -267,6 +267,19 @@ def console_page(browser, shop: str, username: str):
     return context, page
 
 
+# Codes the desk sends that an agent must never read as such (snake_case in general).
+RAW_CODES = ("shopper_request", "request_human", "action_human_handoff", "greet")
+SNAKE_CASE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+
+
+def assert_no_codes(page) -> None:
+    """Nothing in the console's visible text is an internal code."""
+    text = page.locator("body").inner_text()
+    assert SNAKE_CASE.findall(text) == [], text
+    words = set(re.findall(r"[\w-]+", text))
+    assert [code for code in RAW_CODES if code in words] == [], text
+
+
 def test_a_person_takes_over_in_the_widget_then_hands_back(
     browser, context, shop, stack_and_knowledge
 ):
@@ -291,7 +304,12 @@ def person_takes_over(browser, context, shop: str, env: dict[str, str]) -> None:
         # The new ticket appears in the queue by itself (pushed over the console socket).
         ticket = agent.locator("#queue button").filter(has_text="ma lampe Orsay grésille")
         ticket.first.click()
-        agent.locator("#summary", has_text="shopper_request").wait_for()
+        # The agent reads words, not the bot's codes: why, what the bot understood and did.
+        summary = agent.locator("#summary", has_text="Demande du client")
+        summary.wait_for()
+        assert "a demandé un conseiller" in summary.inner_text()
+        assert "transfert vers un conseiller" in summary.inner_text()
+        assert_no_codes(agent)
         agent.get_by_role("button", name="Prendre la conversation").click()
         shopper.get_by_text("Camille, conseiller·ère, a rejoint la discussion.").wait_for()
 
@@ -314,6 +332,65 @@ def person_takes_over(browser, context, shop: str, env: dict[str, str]) -> None:
         assert "Comptoir" in bot_messages(shopper).last.inner_text()
     finally:
         agent_context.close()
+
+
+def test_the_console_speaks_the_agents_language(browser, shop, stack_and_knowledge, chat):
+    """Reasons, intents and steps in words; FR/EN in the header, remembered; the browser's
+    language by default."""
+    from tests.e2e.test_handoff import add_agent
+
+    context, agent = console_page(
+        browser, shop, add_agent(stack_and_knowledge[0].environment(), "Léon")
+    )
+    try:
+        agent.get_by_role("heading", name="File d'attente").wait_for()
+        assert "Je transmets la conversation" in chat.text("Je veux parler à un conseiller")
+        # .last: the newest of the queue's tickets with that text (other tests ask too).
+        agent.locator("#queue button").filter(
+            has_text="Je veux parler à un conseiller"
+        ).last.click()
+        agent.locator("#summary", has_text="Demande du client").wait_for()
+        summary = agent.locator("#summary")
+        assert "a demandé un conseiller" in summary.inner_text()
+        assert "transfert vers un conseiller" in summary.inner_text()
+        assert "en attente" in summary.inner_text() and "normale" in summary.inner_text()
+        assert_no_codes(agent)
+
+        agent.get_by_role("button", name="English", exact=True).click()
+        agent.locator("#summary", has_text="Shopper asked").wait_for()
+        assert "asked for a person" in summary.inner_text()
+        assert "handed to a person" in summary.inner_text()
+        assert (
+            agent.get_by_role("button", name="English", exact=True).get_attribute("aria-pressed")
+            == "true"
+        )
+        assert agent.locator("html").get_attribute("lang") == "en"
+        agent.get_by_role("heading", name="Queue").wait_for()
+        agent.get_by_role("button", name="Take the conversation").wait_for()
+        text = agent.locator("body").inner_text()
+        assert "Demande du client" not in text and "File d'attente" not in text
+
+        agent.reload()  # the choice is remembered
+        agent.locator("#queue button", has_text="Shopper asked").first.wait_for()
+        agent.get_by_role("button", name="Français", exact=True).click()
+        agent.locator("#queue button", has_text="Demande du client").first.wait_for()
+        agent.locator("#queue button").filter(
+            has_text="Je veux parler à un conseiller"
+        ).last.click()
+        agent.get_by_role("button", name="Prendre la conversation").click()
+        agent.get_by_role("button", name="Clôturer la demande").click()
+        agent.locator("#summary", has_text="clôturée").wait_for()
+    finally:
+        context.close()
+
+    english = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 800})
+    try:
+        page = english.new_page()
+        page.goto(shop + "console/")
+        page.get_by_role("button", name="Sign in").wait_for()
+        assert page.get_by_label("User name").is_visible()
+    finally:
+        english.close()
 
 
 def test_an_editor_tries_a_question_and_a_missed_one_in_the_console(

@@ -1,4 +1,4 @@
-"""The desk's history store on both backends: embedded SQLite and PostgreSQL."""
+"""The desk's history and vote stores on both backends: embedded SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,19 +6,15 @@ import uuid
 
 import pytest
 
+from comptoir.desk.db import sync_url
+from comptoir.desk.schema import VERSION_TABLE, desk_metadata, upgrade_desk, upgrade_schema
 from comptoir.desk.store import ConversationStore
+from comptoir.desk.votes import VoteStore
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def store(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    store = ConversationStore(url)
-    await store.create_schema()
-    yield store
-    await store.close()
+@pytest.fixture
+def store(desk_store: ConversationStore) -> ConversationStore:
+    return desk_store
 
 
 async def test_messages_come_back_in_order_with_their_payload(store):
@@ -55,9 +51,10 @@ async def test_feedback_only_for_an_article_the_conversation_saw(store):
     await store.append(
         conversation, "bot", "Réponse", language="fr", payload={"custom": {"article_id": "facture"}}
     )
-    assert await store.record_feedback(conversation, "facture", "ma facture ?", "up")
-    assert not await store.record_feedback(conversation, "carte-cadeau", "?", "down")
-    assert (await store.feedback_summary())["facture"]["up"] >= 1
+    votes = VoteStore(store.sessions)
+    assert await votes.record_feedback(conversation, "facture", "ma facture ?", "up")
+    assert not await votes.record_feedback(conversation, "carte-cadeau", "?", "down")
+    assert (await votes.feedback_summary())["facture"]["up"] >= 1
 
 
 async def test_a_message_sent_twice_by_the_widget_is_stored_once(store):
@@ -72,30 +69,21 @@ async def test_a_message_sent_twice_by_the_widget_is_stored_once(store):
 async def test_satisfaction_only_for_an_existing_conversation(store):
     conversation = f"u-{uuid.uuid4().hex[:10]}"
     await store.append(conversation, "shopper", "merci", language="fr")
-    before = (await store.satisfaction_summary())["count"]
-    assert await store.record_satisfaction(conversation, 5, "")
-    assert not await store.record_satisfaction("nobody-" + conversation, 1, "")
-    assert (await store.satisfaction_summary())["count"] == before + 1
+    votes = VoteStore(store.sessions)
+    before = (await votes.satisfaction_summary())["count"]
+    assert await votes.record_satisfaction(conversation, 5, "")
+    assert not await votes.record_satisfaction("nobody-" + conversation, 1, "")
+    assert (await votes.satisfaction_summary())["count"] == before + 1
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def empty_database(request, tmp_path) -> str:
-    """A database with no table at all, on each backend."""
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
-    return request.getfixturevalue("fresh_postgres_url")
-
-
-def test_the_migrations_describe_exactly_the_desk_models(empty_database):
+def test_the_migrations_describe_exactly_the_desk_models(desk_url):
     """A model changed without its migration fails here, before it reaches a shop."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from sqlalchemy import create_engine
 
-    from comptoir.desk.schema import VERSION_TABLE, desk_metadata, sync_url, upgrade_desk
-
-    upgrade_desk(empty_database)
-    engine = create_engine(sync_url(empty_database))
+    upgrade_desk(desk_url)
+    engine = create_engine(sync_url(desk_url))
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
         differences = compare_metadata(context, desk_metadata())
@@ -105,24 +93,22 @@ def test_the_migrations_describe_exactly_the_desk_models(empty_database):
     assert differences == []
 
 
-async def test_a_database_from_before_migrations_keeps_its_conversations(empty_database):
+async def test_a_database_from_before_migrations_keeps_its_conversations(desk_url):
     """Desks before 0001 created their tables with create_all: upgrading keeps the data."""
     from sqlalchemy import create_engine, inspect
 
-    from comptoir.desk.schema import desk_metadata, sync_url
-
-    engine = create_engine(sync_url(empty_database))
+    engine = create_engine(sync_url(desk_url))
     desk_metadata().create_all(engine)
     assert "desk_alembic_version" not in inspect(engine).get_table_names()
     engine.dispose()
-    old = ConversationStore(empty_database)
+    old = ConversationStore(desk_url)
     conversation = f"u-{uuid.uuid4().hex[:10]}"
     await old.append(conversation, "shopper", "ma commande ?", language="fr")
     await old.close()
 
-    upgraded = ConversationStore(empty_database)
-    await upgraded.create_schema()
-    await upgraded.create_schema()  # idempotent, as at every start
+    await upgrade_schema(desk_url)
+    await upgrade_schema(desk_url)  # idempotent, as at every start
+    upgraded = ConversationStore(desk_url)
     history = await upgraded.history(conversation)
     await upgraded.close()
     assert [m.text for m in history] == ["ma commande ?"]

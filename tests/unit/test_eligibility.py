@@ -8,11 +8,26 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from comptoir.shop.calendar import is_working_day
+from comptoir.calendar import is_working_day
 from comptoir.shop.eligibility import decide, withdrawal_deadline
 from comptoir.shop.policy import REASONS, ReturnsPolicy, load_policy
 
 POLICY = load_policy()
+TODAY = date(2026, 11, 24)
+
+
+def lamp(reason: str, delivered_on: date | None, policy: ReturnsPolicy = POLICY):
+    """The decision for the shop's table lamp (no exclusion applies), asked on TODAY."""
+    return decide(
+        policy,
+        reason=reason,
+        sku="LAMP",
+        category="lighting",
+        delivered_on=delivered_on,
+        today=TODAY,
+    )
+
+
 days = st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31))
 
 
@@ -112,65 +127,38 @@ def test_excluded_items_cannot_be_returned_for_a_change_of_mind_but_defects_can(
     assert decide(POLICY, reason="defective", **common).eligible
 
 
-def test_defect_after_the_withdrawal_window_is_covered_by_the_guarantee():
-    result = decide(
-        POLICY,
-        reason="defective",
-        sku="LAMP",
-        category="lighting",
-        delivered_on=date(2026, 1, 10),
-        today=date(2026, 11, 24),
-    )
-    assert result.eligible and result.rule == "legal_guarantee" and result.payer == "shop"
-    assert result.resolutions == ("repair", "exchange")
-
-
-def test_defect_after_two_years_is_refused():
-    result = decide(
-        POLICY,
-        reason="defective",
-        sku="LAMP",
-        category="lighting",
-        delivered_on=date(2024, 11, 1),
-        today=date(2026, 11, 24),
-    )
-    assert not result.eligible and result.refusal == "guarantee_expired"
+@pytest.mark.parametrize(
+    ("delivered_on", "eligible", "rule_or_refusal"),
+    [
+        (date(2026, 1, 10), True, "legal_guarantee"),  # past the 14 days, within 2 years
+        (date(2024, 11, 1), False, "guarantee_expired"),  # past the 2-year guarantee
+    ],
+)
+def test_a_late_defect_falls_under_the_guarantee_until_it_expires(
+    delivered_on, eligible, rule_or_refusal
+):
+    result = lamp("defective", delivered_on)
+    assert result.eligible is eligible
+    if eligible:
+        assert result.rule == rule_or_refusal and result.payer == "shop"
+        assert result.resolutions == ("repair", "exchange")
+    else:
+        assert result.refusal == rule_or_refusal
 
 
 @pytest.mark.parametrize("reason", REASONS)
 def test_who_pays_the_label(reason):
-    result = decide(
-        POLICY,
-        reason=reason,
-        sku="LAMP",
-        category="lighting",
-        delivered_on=date(2026, 11, 20),
-        today=date(2026, 11, 24),
-    )
+    result = lamp(reason, date(2026, 11, 20))
     expected = "shopper" if reason in ("changed_mind", "does_not_fit") else "shop"
     assert result.eligible and result.payer == expected
 
 
 def test_shop_can_offer_free_returns_for_a_change_of_mind():
     generous = ReturnsPolicy.model_validate({"return_shipping": {"changed_mind": "shop"}})
-    result = decide(
-        generous,
-        reason="changed_mind",
-        sku="LAMP",
-        category="lighting",
-        delivered_on=date(2026, 11, 20),
-        today=date(2026, 11, 24),
-    )
+    result = lamp("changed_mind", date(2026, 11, 20), policy=generous)
     assert result.payer == "shop"
 
 
 def test_not_delivered_yet():
-    result = decide(
-        POLICY,
-        reason="changed_mind",
-        sku="LAMP",
-        category="lighting",
-        delivered_on=None,
-        today=date(2026, 11, 24),
-    )
+    result = lamp("changed_mind", None)
     assert not result.eligible and result.refusal == "not_delivered"

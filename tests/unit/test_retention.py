@@ -10,22 +10,15 @@ from sqlalchemy import select, update
 
 from comptoir.desk import retention
 from comptoir.desk.accounts import AccountStore, ConsoleSession
-from comptoir.desk.store import Conversation, ConversationStore, Feedback, Satisfaction
+from comptoir.desk.store import Conversation, ConversationStore
 from comptoir.desk.tickets import TicketStore
+from comptoir.desk.votes import Feedback, Satisfaction, VoteStore
 from comptoir.settings import Settings
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def desk(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
-    else:
-        url = request.getfixturevalue("fresh_postgres_url")
-    store = ConversationStore(url)
-    await store.create_schema()
-    settings = Settings(run_dir=tmp_path, desk_database_url=url)
-    yield store, settings
-    await store.close()
+@pytest.fixture
+def desk(desk_store: ConversationStore, desk_url: str, tmp_path):
+    return desk_store, Settings(run_dir=tmp_path, desk_database_url=desk_url)
 
 
 async def conversation(store: ConversationStore, idle_days: int) -> str:
@@ -74,7 +67,8 @@ async def test_votes_and_scores_stay_as_anonymous_counts(desk):
     await store.append(
         cid, "bot", "10 jours", language="fr", payload={"custom": {"article_id": "facture"}}
     )
-    assert await store.record_feedback(cid, "facture", "ma facture svp, CMD-10001", "down")
+    votes = VoteStore(store.sessions)
+    assert await votes.record_feedback(cid, "facture", "ma facture svp, CMD-10001", "down")
     async with store.sessions.begin() as session:
         session.add(
             Satisfaction(
@@ -86,7 +80,7 @@ async def test_votes_and_scores_stay_as_anonymous_counts(desk):
         )
     await retention.forget(settings, store.sessions, [cid])
     assert await store.history(cid) is None
-    assert (await store.feedback_summary())["facture"] == {"up": 0, "down": 1}
+    assert (await votes.feedback_summary())["facture"] == {"up": 0, "down": 1}
     async with store.sessions() as session:
         vote = (await session.scalars(select(Feedback))).one()
         score = (await session.scalars(select(Satisfaction))).one()

@@ -1,27 +1,60 @@
-"""When people answer: business hours, in the shop's time zone, without public holidays.
+"""Time as the shop lives it: French working days and the hours people answer.
 
-Outside them (or when no agent is signed in) the bot does not promise a live person: it
-takes the shopper's e-mail and request for an offline ticket and gives the promised
-response time instead.
+This is the ground floor: the law counts working days (returns, delays), the desk needs
+opening hours to decide between a live agent and an offline ticket, and the bot states
+the same hours to shoppers. One module, read by the desk, the actions and the shop
+logic alike, so the bot and the desk can never disagree about when someone answers.
+It imports nothing from Comptoir.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import holidays
 from pydantic import BaseModel, field_validator
 
-from comptoir.shop.calendar import is_working_day
-
-DAY_NAMES = {
+WEEKDAYS = {
     "fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
     "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
 }
 
 
+@lru_cache(maxsize=32)
+def _french_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.France(years=year))
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday, and not a French public holiday."""
+    return day.weekday() < 5 and day not in _french_holidays(day.year)
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 if end <= start)."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += is_working_day(day)
+    return count
+
+
+def next_working_day(day: date) -> date:
+    """``day`` itself if it is a working day, else the next one."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
 class BusinessHours(BaseModel):
-    """Opening days (0 = Monday), opening hours and the promised offline response time."""
+    """Opening days (0 = Monday), opening hours and the promised offline response time.
+
+    Outside them (or when no agent is signed in) the bot does not promise a live person:
+    it takes the shopper's e-mail and request for an offline ticket and gives the
+    promised response time instead.
+    """
 
     days: list[int] = [0, 1, 2, 3, 4]
     opens: time = time(9, 0)
@@ -48,7 +81,7 @@ class BusinessHours(BaseModel):
 
     def describe(self, language: str) -> str:
         """ "du lundi au vendredi, de 9 h à 18 h" / "Monday to Friday, 9:00 to 18:00"."""
-        names = DAY_NAMES["fr" if language == "fr" else "en"]
+        names = WEEKDAYS["fr" if language == "fr" else "en"]
         first, last = names[self.days[0]], names[self.days[-1]]
         contiguous = self.days == list(range(self.days[0], self.days[-1] + 1))
         if language == "fr":

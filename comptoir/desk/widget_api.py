@@ -1,0 +1,227 @@
+"""The widget's API: send a message, read and follow the history, vote, rate, type.
+
+These are the only routes a shopper's browser calls (from the shop's own pages, hence
+the preflight answers). Each checks the input and the conversation's token, then hands
+over: a shopper message to the ``MessageRouter``, votes to the ``VoteStore``, reads to
+the ``ConversationStore``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sanic import Blueprint, HTTPResponse, Request, Websocket, empty, file
+from sanic import json as json_response
+
+from comptoir.desk.api_models import (
+    CONVERSATION_ID,
+    IncomingFeedback,
+    IncomingMessage,
+    IncomingSatisfaction,
+    describe_validation_error,
+)
+from comptoir.desk.errors import error
+from comptoir.desk.guards import conversation_refusal, is_owner
+from comptoir.desk.hub import Hub
+from comptoir.desk.routing import CONSOLE_CHANNEL, MessageRouter
+from comptoir.desk.store import ConversationStore
+from comptoir.desk.votes import VoteStore
+
+STATIC_DIR = Path(__file__).parent / "static"
+WIDGET_CALLS = ("messages", "feedback", "satisfaction", "typing")
+"""The routes the widget calls across origins (each needs a preflight answer)."""
+
+widget = Blueprint("widget")
+Body = TypeVar("Body", bound=BaseModel)
+
+
+def _parse(
+    request: Request, conversation_id: str, model: type[Body], *, token: bool = True
+) -> tuple[Body | None, HTTPResponse | None]:
+    """The validated body, or the response that explains what is wrong: 400 for the
+    id or the body, then (with ``token``) 403 without the conversation's token."""
+    problem = conversation_refusal(request, conversation_id, token=False)
+    if problem is not None:
+        return None, problem
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return None, error(400, "invalid_json", "the body must be a JSON object")
+    if not isinstance(body, dict):
+        return None, error(400, "invalid_json", "the body must be a JSON object")
+    try:
+        parsed = model.model_validate(body)
+    except ValidationError as invalid:
+        limit = request.app.ctx.settings.max_message_chars
+        return None, error(400, "invalid_message", describe_validation_error(invalid, limit))
+    refusal = conversation_refusal(request, conversation_id) if token else None
+    return (None, refusal) if refusal is not None else (parsed, None)
+
+
+def _after(request: Request) -> int | None:
+    """The ``after`` query parameter: the last seq the widget already has."""
+    raw = request.args.get("after", "0")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+@widget.post("/api/conversations/<conversation_id>/messages")
+async def post_message(request: Request, conversation_id: str) -> HTTPResponse:
+    """A shopper's message: stored, then routed (see ``MessageRouter.relay``)."""
+    incoming, problem = _parse(request, conversation_id, IncomingMessage, token=False)
+    if problem is not None:
+        return problem
+    store: ConversationStore = request.app.ctx.store
+    current = await store.language_of(conversation_id)
+    if current is not None:  # anyone may start a conversation; only its shopper continues
+        problem = conversation_refusal(request, conversation_id)
+        if problem is not None:
+            return problem
+    limit = request.app.ctx.settings.max_message_chars
+    if len(incoming.text) > limit:
+        return error(
+            400,
+            "message_too_long",
+            f"text has {len(incoming.text)} characters; the limit is {limit}",
+        )
+    router: MessageRouter = request.app.ctx.router
+    relayed = await router.relay(conversation_id, incoming, current)
+    return json_response(relayed.body, status=relayed.status)
+
+
+@widget.get("/api/conversations/<conversation_id>/messages")
+async def get_history(request: Request, conversation_id: str) -> HTTPResponse:
+    """The conversation so far (or after ``?after=SEQ``), with delivery flags."""
+    problem = conversation_refusal(request, conversation_id)
+    if problem is not None:
+        return problem
+    after = _after(request)
+    if after is None:
+        return error(400, "invalid_after", "'after' must be a message seq (0 or more)")
+    history = await request.app.ctx.store.history(conversation_id, after)
+    if history is None:
+        return error(404, "unknown_conversation", "no conversation with this id")
+    return json_response(
+        {"conversation_id": conversation_id, "messages": [m.as_json() for m in history]}
+    )
+
+
+@widget.websocket("/api/conversations/<conversation_id>/ws")
+async def live(request: Request, ws: Websocket, conversation_id: str) -> None:
+    """Push every new message of the conversation, after catching up from ``after``.
+
+    Subscribing before reading the history means nothing falls between the two;
+    the seq check drops what both delivered. The widget reconnects with the last seq
+    it saw, so a network drop never loses nor repeats a message.
+    """
+    after = _after(request)
+    if not CONVERSATION_ID.match(conversation_id) or after is None:
+        await ws.close(code=1008, reason="invalid conversation id or 'after'")
+        return
+    if not is_owner(request, conversation_id):
+        await ws.close(code=1008, reason="missing or wrong conversation token")
+        return
+    hub: Hub = request.app.ctx.hub
+    async with hub.subscription(conversation_id) as stream:
+        last = after
+        for message in await request.app.ctx.store.history(conversation_id, after) or []:
+            await ws.send(json.dumps({"type": "message", "message": message.as_json()}))
+            last = message.seq
+        async for item in stream:
+            if item is None:
+                await ws.send(json.dumps({"type": "ping"}))  # fails once the socket is gone
+            elif item.get("transient"):  # "the agent is typing": not a message, no seq
+                await ws.send(json.dumps({"type": item["transient"], "who": item.get("who")}))
+            elif item["seq"] > last:
+                await ws.send(json.dumps({"type": "message", "message": item}))
+                last = item["seq"]
+    if stream.dropped:
+        await ws.close(code=1013, reason="too slow; reconnect")
+
+
+@widget.post("/api/conversations/<conversation_id>/typing")
+async def shopper_typing(request: Request, conversation_id: str) -> HTTPResponse:
+    """The shopper is typing: shown to the agent who owns the conversation."""
+    problem = conversation_refusal(request, conversation_id)
+    if problem is not None:
+        return problem
+    ticket = await request.app.ctx.tickets.active(conversation_id)
+    if ticket is not None and ticket.status == "claimed":
+        request.app.ctx.hub.publish(
+            CONSOLE_CHANNEL, {"seq": 0, "event": "typing", "ticket_id": ticket.id}
+        )
+    return json_response({"ok": True})
+
+
+async def _vote(
+    request: Request,
+    conversation_id: str,
+    model: type[Body],
+    record: Callable[[VoteStore, Body], Awaitable[bool]],
+    refused: tuple[str, str],
+) -> HTTPResponse:
+    """Parse a vote's body (see ``_parse``), then store it with ``record``: ``{"ok": true}``,
+    or 404 with the ``refused`` code and message when the store turns it down."""
+    body, problem = _parse(request, conversation_id, model)
+    if problem is not None:
+        return problem
+    if not await record(request.app.ctx.votes, body):
+        return error(404, *refused)
+    return json_response({"ok": True})
+
+
+@widget.post("/api/conversations/<conversation_id>/satisfaction")
+async def post_satisfaction(request: Request, conversation_id: str) -> HTTPResponse:
+    """The 1-5 score given when the shopper ends the chat."""
+
+    def record(votes: VoteStore, rating: IncomingSatisfaction) -> Awaitable[bool]:
+        return votes.record_satisfaction(conversation_id, rating.score, rating.comment)
+
+    refused = ("unknown_conversation", "no conversation with this id")
+    return await _vote(request, conversation_id, IncomingSatisfaction, record, refused)
+
+
+@widget.post("/api/conversations/<conversation_id>/feedback")
+async def post_feedback(request: Request, conversation_id: str) -> HTTPResponse:
+    """👍/👎 under a knowledge answer (only for an article this conversation was shown)."""
+
+    def record(votes: VoteStore, feedback: IncomingFeedback) -> Awaitable[bool]:
+        return votes.record_feedback(
+            conversation_id, feedback.article_id, feedback.question, feedback.vote
+        )
+
+    refused = ("unknown_answer", "this conversation was not shown that article")
+    return await _vote(request, conversation_id, IncomingFeedback, record, refused)
+
+
+async def _preflight(_request: Request, conversation_id: str) -> HTTPResponse:
+    """CORS preflight: the shop's pages may POST JSON with the conversation token."""
+    return empty(
+        headers={
+            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type, X-Conversation-Token",
+            "Access-Control-Max-Age": "600",
+        }
+    )
+
+
+for _call in WIDGET_CALLS:
+    widget.add_route(
+        _preflight,
+        f"/api/conversations/<conversation_id>/{_call}",
+        methods=["OPTIONS"],
+        name=f"preflight_{_call}",
+    )
+
+
+@widget.get("/widget.js")
+async def widget_script(_request: Request) -> HTTPResponse:
+    """The widget itself, cached briefly so a shop's pages load it once per visit."""
+    return await file(
+        STATIC_DIR / "widget.js",
+        mime_type="application/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
