@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,13 +56,32 @@ class Settings(BaseSettings):
         description="Conversations idle for longer are deleted (desk, Rasa's tracker, "
         "misses); 0 keeps everything.",
     )
+    demo_mode: bool = Field(
+        False,
+        description="The explicit demo mode of `make run`: missing secrets are generated "
+        "once and kept in run_dir/secrets.env. Outside it, the desk, the action server "
+        "and `comptoir run` refuse to start with a missing or known secret.",
+    )
     conversation_secret: str = Field(
-        "dev-conversation-secret",
-        description="Key of the tokens that tie a conversation to its shopper (change it!).",
+        "", description="Key of the tokens that tie a conversation to its shopper."
     )
     identity_secret: str = Field(
-        "demo-shop-secret",
-        description="Shared secret the shop signs signed-in shoppers' e-mails with (HMAC-SHA256).",
+        "",
+        description="Shared secret the shop signs signed-in shoppers' identities with "
+        "(HMAC-SHA256).",
+    )
+    actions_token: str = Field(
+        "",
+        description="Shared secret Rasa presents to the action server on every call; the "
+        "action server refuses calls without it.",
+    )
+    actions_host: str = Field(
+        "127.0.0.1", description="Interface the action server listens on (loopback only)."
+    )
+    trusted_proxies: list[str] = Field(
+        [],
+        description="Addresses or networks of the reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto the desk believes, e.g. '[\"127.0.0.1\"]'. Empty: none.",
     )
     redis_url: str | None = Field(
         None,
@@ -101,7 +121,10 @@ class Settings(BaseSettings):
         None, description="Where handoff events are posted (JSON, signed), e.g. a help desk."
     )
     handoff_webhook_secret: str = Field(
-        "change-me", description="HMAC-SHA256 key of the X-Comptoir-Signature header."
+        "", description="HMAC-SHA256 key of the X-Comptoir-Signature header."
+    )
+    webhook_replay_window_s: int = Field(
+        300, ge=30, description="How old a signed webhook delivery may be when received."
     )
 
     max_message_chars: int = 2000
@@ -118,7 +141,42 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "policy" / "returns.yml",
         description="The shop's returns and warranty policy (YAML, see docs/returns.md).",
     )
-    kb_reload_token: str = Field("dev-reload-token", description="Bearer token of /api/kb/reload.")
+
+    # Proof of ownership of an order, and its limits (see docs/security.md).
+    order_proof: Literal["email", "email_or_postcode_and_detail", "signed_identity"] = Field(
+        "email",
+        description="What proves a guest owns an order: its e-mail; or its e-mail, or its "
+        "postcode with the last name or the amount; or only the shop's signed identity.",
+    )
+    verify_failures_per_conversation: int = Field(3, ge=1)
+    verify_failures_per_address_per_hour: int = Field(
+        10, ge=1, description="Failed proofs from one client address, any order, in an hour."
+    )
+    verify_failures_per_order_and_address_per_hour: int = Field(
+        5, ge=1, description="Failed proofs on one order from one client address in an hour."
+    )
+    verify_failures_global_per_hour: int = Field(
+        500, ge=1, description="Failed proofs from everyone in an hour before checks pause."
+    )
+    identity_max_age_s: int = Field(
+        3600, ge=60, description="How long a signed shopper identity stays valid."
+    )
+    conversation_token_days: int = Field(
+        30, ge=1, description="How long a conversation token lets its shopper back in."
+    )
+
+    # Abuse limits (Redis when redis_url is set, in memory otherwise).
+    limit_new_conversations_per_address_per_hour: int = Field(30, ge=1)
+    limit_messages_per_address_per_minute: int = Field(30, ge=1)
+    limit_sockets_per_conversation: int = Field(3, ge=1)
+    limit_tickets_per_conversation_per_day: int = Field(3, ge=1)
+    limit_feedback_per_conversation: int = Field(20, ge=1)
+    console_login_failures_before_backoff: int = Field(
+        3, ge=1, description="Failed console sign-ins (per user or per address) before a delay."
+    )
+    offline_ticket_retention_days: int = Field(
+        90, ge=1, description="Answered or abandoned offline tickets are deleted after this."
+    )
 
     @property
     def shop_db_url(self) -> str:
