@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# One real stack per test session, shared by tests/e2e and tests/security.
+pytest_plugins = ["tests.stack_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
     "COMPTOIR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -14,7 +14,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from comptoir.stack import PROJECT_ROOT, free_port
-from tests.e2e.conftest import token_client
+from tests.stack_fixtures import token_client
 
 PASSWORD = "correct horse battery"
 

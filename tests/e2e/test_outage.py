@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.conftest import make_stack, token_client
+from tests.stack_fixtures import make_stack, token_client
 
 
 @pytest.fixture(scope="module")

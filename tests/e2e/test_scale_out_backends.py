@@ -14,8 +14,8 @@ import redis
 from sqlalchemy import create_engine, text
 from websockets.asyncio.client import connect
 
-from tests.e2e.conftest import make_stack, token_client
 from tests.e2e.test_handoff import Console, add_agent
+from tests.stack_fixtures import make_stack, token_client
 
 
 @pytest.fixture(scope="module")

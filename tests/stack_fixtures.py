@@ -1,4 +1,4 @@
-"""One real stack (action server, Rasa, desk) for the whole end-to-end session."""
+"""The real stack (action server, Rasa, desk) for end-to-end and security tests, started once per session."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Attacks on a default install, each driven against the real servers."""
