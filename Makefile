@@ -13,10 +13,10 @@ setup:  ## Create both Python environments if missing
 model: setup  ## Train the Rasa model if its training data changed
 	@bash scripts/train.sh >/dev/null
 
-run: setup  ## Start actions, Rasa and the desk; prints the demo URL (Ctrl-C stops)
+run: setup  ## Start actions, Rasa and the desk (demo mode: random secrets kept in .run); prints the URL
 	@model=$$(bash scripts/train.sh) && $(VENV)/bin/comptoir demo seed --if-empty && \
 	  ($(VENV)/bin/comptoir kb build >/dev/null 2>&1 || true) && \
-	  exec $(VENV)/bin/comptoir run --model "$$model"
+	  COMPTOIR_DEMO_MODE=$${COMPTOIR_DEMO_MODE:-1} exec $(VENV)/bin/comptoir run --model "$$model"
 
 test: setup  ## Lint, pytest (unit + end-to-end on real servers), Rasa checks, NLU evaluation
 	@model=$$(bash scripts/train.sh) && \
@@ -37,7 +37,10 @@ bench: setup  ## Benchmarks: desk vs Rasa latency, knowledge-base quality and sp
 bench-handoff: setup  ## Only the handoff latency benchmark (200 conversations at once)
 	@model=$$(bash scripts/train.sh) && COMPTOIR_TEST_MODEL="$$model" $(PY) -m benchmarks.run handoff
 
+fuzz: setup  ## Fuzz the desk's API (schemathesis, from /api/openapi.json); fails on any 5xx
+	@model=$$(bash scripts/train.sh) && COMPTOIR_TEST_MODEL="$$model" $(PY) -m benchmarks.fuzz
+
 clean:  ## Remove runtime files (keeps environments and the model cache)
 	rm -rf .run results bench-results
 
-.PHONY: help setup model run test lint format bench bench-handoff clean
+.PHONY: help setup model run test lint format bench bench-handoff fuzz clean

@@ -1,15 +1,17 @@
 """Order status in the conversation: prove ownership, then tell the whole truth.
 
 ``action_order_status_start`` decides how to begin (a signed-in shopper's orders, an
-order already verified in this conversation, or the verification form);
-``validate_order_status_form`` extracts the order number and the e-mail or postcode and
-checks them; ``action_order_status_answer`` describes the verified order.
+order already verified in this conversation, the verification form, or, when the shop
+accepts only signed-in shoppers, the way to sign in); ``action_ask_order_proof`` asks
+for the proof the shop accepts (``order_proof``); ``validate_order_status_form``
+extracts the order number and the proof and checks them for this conversation and
+client address (the desk's ``client_address`` metadata); ``action_order_status_answer``
+describes the verified order, once the database confirms this conversation proved it.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date
 from typing import Any
 
@@ -26,7 +28,22 @@ from comptoir.shop import order_wording as say
 from comptoir.shop.describe import describe_order
 from comptoir.shop.numbers import normalise_order_number
 from comptoir.shop.service import load_order, open_session, recent_orders
-from comptoir.shop.verification import Outcome, identity_is_valid, is_locked, verify
+from comptoir.shop.verification import (
+    EMAIL,
+    EMAIL_OR_POSTCODE,
+    GLOBAL,
+    POSTCODES,
+    SIGNED_ONLY,
+    Limits,
+    Outcome,
+    Requester,
+    identity_is_valid,
+    lock_of,
+    read_proof,
+    record_signed_in,
+    verify,
+    was_verified,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +66,7 @@ PENDING_TASKS = {
     TASK_RETURN: kinds.ACTION_RETURN_FLOW,
     TASK_RETURN_STATUS: kinds.ACTION_RETURN_STATUS,
 }
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)
-POSTCODE = re.compile(r"\b(?=[A-Z0-9 ]*\d)[A-Z0-9]{2,4} ?[A-Z0-9]{0,4}\b", re.IGNORECASE)
+PROOF_SLOT = "order_proof"
 
 
 def verify_order_first(
@@ -61,31 +77,89 @@ def verify_order_first(
     return [SlotSet("pending_task", task), FollowupAction(kinds.ACTION_ORDER_STATUS_START)]
 
 
-def _say_locked(dispatcher: CollectingDispatcher, language: str) -> None:
+def metadata_of(tracker: Tracker) -> dict[str, Any]:
+    """What the desk sent with the shopper's latest message."""
+    return (tracker.latest_message or {}).get("metadata") or {}
+
+
+def requester_of(tracker: Tracker) -> Requester:
+    """This conversation and the client address the desk saw ("" when not given)."""
+    address = str(metadata_of(tracker).get("client_address") or "")[:64]
+    return Requester(tracker.sender_id, address)
+
+
+def say_locked(dispatcher: CollectingDispatcher, language: str, limit: str | None) -> None:
+    """One sentence whichever of the requester's limits was reached (it says nothing
+    about the order); a pause for everyone past the global one. A person is offered."""
     dispatcher.utter_message(
-        text=say.LOCKED(language),
+        text=say.PAUSED(language) if limit == GLOBAL else say.LOCKED(language),
         buttons=[agent_button(language)],
         json_message={"kind": kinds.VERIFICATION_LOCKED},
     )
 
 
 def signed_in_email(tracker: Tracker) -> str | None:
-    """The shop's signed-in shopper, only when the shop's signature is valid."""
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    """The shop's signed-in shopper, only when the shop's signature is valid and current."""
+    metadata = metadata_of(tracker)
     email, signature = metadata.get("customer_email"), metadata.get("customer_signature")
     if not email and not signature:
         return None
-    if identity_is_valid(str(email or ""), str(signature or ""), get_settings().identity_secret):
+    settings = get_settings()
+    if identity_is_valid(
+        str(email or ""),
+        str(signature or ""),
+        metadata.get("customer_expires"),
+        settings.identity_secret,
+        settings.identity_max_age_s,
+    ):
         return str(email).strip().lower()
-    log.warning("invalid customer signature ignored (conversation %s)", tracker.sender_id)
+    log.warning("invalid or expired customer identity ignored (%s)", tracker.sender_id)
     return None
 
 
-def answer_order(dispatcher: CollectingDispatcher, number: str, language: str) -> list[dict]:
-    """Describe a verified order; remember it for follow-ups, returns and handoff."""
+def shopper_answers(tracker: Tracker) -> list[tuple[str, str | None]]:
+    """The shopper's messages, oldest first, each with the slot the form was asking for
+    when it came (None outside the form)."""
+    requested: str | None = None
+    answers: list[tuple[str, str | None]] = []
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == "requested_slot":
+            requested = event.get("value")
+        elif kind == "active_loop" and not event.get("name"):
+            requested = None
+        elif kind == "user":
+            answers.append((str(event.get("text") or ""), requested))
+    return answers
+
+
+def lone_postcode(answer: tuple[str, str | None]) -> str:
+    """The postcode of an answer to the proof question that gave only a postcode."""
+    text, requested = answer
+    proof = read_proof(text, EMAIL_OR_POSTCODE)
+    return proof.postcode if requested == PROOF_SLOT and proof.postcode_only else ""
+
+
+def pending_postcode(tracker: Tracker) -> str:
+    """The postcode given alone just before this message, whose last name or amount is
+    expected now; ""."""
+    if get_settings().order_proof != EMAIL_OR_POSTCODE:
+        return ""
+    answers = shopper_answers(tracker)
+    return lone_postcode(answers[-2]) if len(answers) >= 2 else ""
+
+
+def answer_order(
+    dispatcher: CollectingDispatcher, tracker: Tracker, number: str, language: str
+) -> list[dict]:
+    """Describe a verified order; remember it for follow-ups, returns and handoff.
+
+    The database must confirm that this conversation proved the order: a tracker whose
+    ``verified_order`` was set any other way gets the neutral sentence, nothing more.
+    """
     with open_session(get_settings().shop_db_url) as session:
         order = load_order(session, number)
-        if order is None:  # deleted since verification
+        if order is None or not was_verified(session, tracker.sender_id, number):
             dispatcher.utter_message(text=say.REJECTED(language))
             return [SlotSet("verified_order", None)]
         report = describe_order(order, language, date.today())
@@ -124,44 +198,86 @@ class ActionOrderStatusStart(ComptoirAction):
         number = normalise_order_number(number or text)
         verified = tracker.get_slot("verified_order")
         if verified and number in (None, verified):
-            return answer_order(dispatcher, verified, language)
+            return answer_order(dispatcher, tracker, verified, language)
         email = signed_in_email(tracker)
         if email:
-            with open_session(get_settings().shop_db_url) as session:
-                orders = recent_orders(session, email)
-                owned = {o.number for o in orders}
-                if number and number in owned:
-                    pending = tracker.get_slot("pending_task")
-                    if pending in PENDING_TASKS:
-                        return [
-                            SlotSet("verified_order", number),
-                            SlotSet("pending_task", None),
-                            FollowupAction(PENDING_TASKS[pending]),
-                        ]
-                    return answer_order(dispatcher, number, language)
-                if number is None and orders:
-                    buttons = [
-                        {
-                            "title": f"{o.number} — {', '.join(line.name for line in o.lines)[:40]}",
-                            "payload": f'/order_status{{"order_number":"{o.number}"}}',
-                        }
-                        for o in orders
-                    ]
-                    dispatcher.utter_message(text=say.PICK_ORDER(language), buttons=buttons)
-                    return []
+            events = self._signed_in(dispatcher, tracker, email, number, language)
+            if events is not None:
+                return events
+        elif get_settings().order_proof == SIGNED_ONLY:
+            dispatcher.utter_message(
+                text=say.SIGN_IN_FIRST(language), buttons=[agent_button(language)]
+            )
+            return []
         with open_session(get_settings().shop_db_url) as session:
-            if is_locked(session, tracker.sender_id, number):
-                _say_locked(dispatcher, language)
-                return []
+            limit = lock_of(session, requester_of(tracker), number, Limits.from_settings())
+        if limit:
+            say_locked(dispatcher, language, limit)
+            return []
         return [
             SlotSet("order_number", number),
-            SlotSet("order_proof", None),
+            SlotSet(PROOF_SLOT, None),
             FollowupAction(kinds.ORDER_STATUS_FORM),
         ]
 
+    @staticmethod
+    def _signed_in(
+        dispatcher: Dispatcher, tracker: Tracker, email: str, number: str | None, language: str
+    ) -> Events | None:
+        """A signed-in shopper: their order at once, or their orders to pick from.
+        None: go on as for a guest (an order of another address, when the shop allows)."""
+        with open_session(get_settings().shop_db_url) as session:
+            orders = recent_orders(session, email)
+            if number and number in {o.number for o in orders}:
+                record_signed_in(session, requester_of(tracker), number)
+                pending = tracker.get_slot("pending_task")
+                if pending in PENDING_TASKS:
+                    return [
+                        SlotSet("verified_order", number),
+                        SlotSet("pending_task", None),
+                        FollowupAction(PENDING_TASKS[pending]),
+                    ]
+                return answer_order(dispatcher, tracker, number, language)
+            if number is None and orders:
+                buttons = [
+                    {
+                        "title": f"{o.number} — {', '.join(line.name for line in o.lines)[:40]}",
+                        "payload": f'/order_status{{"order_number":"{o.number}"}}',
+                    }
+                    for o in orders
+                ]
+                dispatcher.utter_message(text=say.PICK_ORDER(language), buttons=buttons)
+                return []
+        if get_settings().order_proof == SIGNED_ONLY:
+            dispatcher.utter_message(
+                text=say.NOT_IN_ACCOUNT(language), buttons=[agent_button(language)]
+            )
+            return []
+        return None
+
+
+class ActionAskOrderProof(ComptoirAction):
+    """The form's question for the proof: what the shop accepts, or the missing half."""
+
+    action_name = "action_ask_order_proof"
+
+    async def respond(self, dispatcher: Dispatcher, tracker: Tracker, language: str) -> Events:
+        mode = get_settings().order_proof
+        if mode == EMAIL_OR_POSTCODE:
+            answers = shopper_answers(tracker)
+            if answers and lone_postcode(answers[-1]):
+                dispatcher.utter_message(text=say.ASK_DETAIL(language))
+            else:
+                dispatcher.utter_message(text=say.ASK_EMAIL_OR_POSTCODE(language))
+        elif mode == SIGNED_ONLY:
+            dispatcher.utter_message(text=say.SIGN_IN_FIRST(language))
+        else:
+            dispatcher.utter_message(text=say.ASK_EMAIL(language))
+        return []
+
 
 class ValidateOrderStatusForm(FormValidationAction):
-    """Extract and check the order number and the e-mail or postcode."""
+    """Extract and check the order number and the proof of ownership."""
 
     def name(self) -> str:
         return "validate_order_status_form"
@@ -193,33 +309,39 @@ class ValidateOrderStatusForm(FormValidationAction):
     async def extract_order_proof(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "order_proof":
+        if tracker.get_slot("requested_slot") != PROOF_SLOT:
             return {}
         text = ((tracker.latest_message or {}).get("text") or "").strip()
-        email = EMAIL.search(text)
-        if email:
-            return {"order_proof": email.group(0)}
-        postcode = POSTCODE.search(text)
-        if postcode and len(text) <= 40:
-            return {"order_proof": postcode.group(0)}
-        if self._is_digression(tracker):
-            return {}
-        return {"order_proof": text[:120] or "__empty__"}
+        looks_like_proof = EMAIL.search(text) or (
+            len(text) <= 40 and any(p.search(text) for p in POSTCODES)
+        )
+        if not looks_like_proof and not pending_postcode(tracker) and self._is_digression(tracker):
+            return {}  # a question in the middle: answered, then the form asks again
+        return {PROOF_SLOT: text[:120] or "__empty__"}
 
     def validate_order_proof(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         language = language_of(tracker)
-        number = tracker.get_slot("order_number")
+        number = tracker.get_slot("order_number") or ""
+        limits = Limits.from_settings()
+        proof = read_proof(str(value or ""), limits.proof, pending_postcode(tracker))
+        if limits.proof == EMAIL_OR_POSTCODE and proof.postcode_only:
+            return {PROOF_SLOT: None}  # no try yet: the last name or amount is asked next
         with open_session(get_settings().shop_db_url) as session:
-            result = verify(session, tracker.sender_id, number or "", str(value or ""))
+            result = verify(session, requester_of(tracker), number, proof, limits)
         if result.outcome is Outcome.VERIFIED:
-            return {"order_proof": "verified", "verified_order": number}
-        if result.outcome is Outcome.LOCKED:
-            _say_locked(dispatcher, language)
-            return {"order_proof": "locked", "verified_order": None}
+            return {PROOF_SLOT: "verified", "verified_order": number}
+        if result.outcome in (Outcome.LOCKED, Outcome.PAUSED):
+            say_locked(dispatcher, language, result.limit)
+            return {PROOF_SLOT: "locked", "verified_order": None}
+        if result.outcome is Outcome.SIGN_IN:
+            dispatcher.utter_message(
+                text=say.SIGN_IN_FIRST(language), buttons=[agent_button(language)]
+            )
+            return {PROOF_SLOT: "locked", "verified_order": None}
         dispatcher.utter_message(text=say.REJECTED(language))
-        return {"order_number": None, "order_proof": None}
+        return {"order_number": None, PROOF_SLOT: None}
 
 
 class ActionOrderStatusAnswer(ComptoirAction):
@@ -228,9 +350,9 @@ class ActionOrderStatusAnswer(ComptoirAction):
     action_name = kinds.ACTION_ORDER_STATUS_ANSWER
 
     async def respond(self, dispatcher: Dispatcher, tracker: Tracker, language: str) -> Events:
-        events: list[dict[str, Any]] = [SlotSet("order_proof", None)]
+        events: list[dict[str, Any]] = [SlotSet(PROOF_SLOT, None)]
         verified = tracker.get_slot("verified_order")
-        if tracker.get_slot("order_proof") == "verified" and verified:
+        if tracker.get_slot(PROOF_SLOT) == "verified" and verified:
             pending = tracker.get_slot("pending_task")
             if pending in PENDING_TASKS:  # the shopper came to return something
                 return [
@@ -238,5 +360,5 @@ class ActionOrderStatusAnswer(ComptoirAction):
                     SlotSet("pending_task", None),
                     FollowupAction(PENDING_TASKS[pending]),
                 ]
-            events = answer_order(dispatcher, verified, language) + events
+            events = answer_order(dispatcher, tracker, verified, language) + events
         return events

@@ -19,6 +19,7 @@ from comptoir.settings import get_settings
 from comptoir.shop import return_wording as say
 from comptoir.shop.returns import refund_due, refund_overdue, returns_of
 from comptoir.shop.service import open_session
+from comptoir.shop.verification import was_verified
 
 
 class ActionReturnStatus(ComptoirAction):
@@ -35,6 +36,8 @@ class ActionReturnStatus(ComptoirAction):
             return []
         today = date.today()
         with open_session(get_settings().shop_db_url) as session:
+            if not was_verified(session, tracker.sender_id, number):  # a slot set otherwise
+                return verify_order_first(dispatcher, language, TASK_RETURN_STATUS)
             records = returns_of(session, number)
             if not records:
                 dispatcher.utter_message(text=say.NO_RETURN(language, order=number))

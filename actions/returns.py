@@ -29,10 +29,18 @@ from comptoir import message_kinds as kinds
 from comptoir.settings import get_settings
 from comptoir.shop import return_wording as say
 from comptoir.shop.models import Order
+from comptoir.shop.order_wording import RETURN_NOT_RECORDED
 from comptoir.shop.policy import REASONS, ReturnsPolicy, load_policy
-from comptoir.shop.return_flow import NextStep, ReturnChoices, delivered_on, next_step
+from comptoir.shop.return_flow import (
+    NextStep,
+    ReturnChoices,
+    delivered_on,
+    next_step,
+    recheck,
+)
 from comptoir.shop.returns import create_return
 from comptoir.shop.service import load_order, open_session
+from comptoir.shop.verification import was_verified
 
 logger = logging.getLogger(__name__)
 # The slots of one request, and the entity each click may carry.
@@ -63,10 +71,17 @@ def policy_or_apology(dispatcher: CollectingDispatcher, language: str) -> Return
 
 
 def choices_of(tracker: Tracker) -> ReturnChoices:
-    """The choices in the slots, updated by the entity of the click just made."""
+    """The choices in the slots, updated by the entity of the click just made.
+
+    Only the flow's own buttons (``/start_return{...}``) carry a choice: a yes or a no
+    never changes one, so what the shopper confirms is the summary they were shown,
+    not an entity slipped into a forged ``/affirm{...}``.
+    """
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
     def chosen(slot: str) -> str | None:
-        return next(tracker.get_latest_entity_values(slot), None) or tracker.get_slot(slot)
+        clicked = next(tracker.get_latest_entity_values(slot), None)
+        return (clicked if intent == "start_return" else None) or tracker.get_slot(slot)
 
     return ReturnChoices(
         **{field: chosen(slot) for field, slot in SLOTS.items()}, step=tracker.get_slot(STEP_SLOT)
@@ -119,6 +134,9 @@ class ActionReturnFlow(ComptoirAction):
             order = load_order(session, number)
             if order is None:
                 return reset()
+            if not was_verified(session, tracker.sender_id, number):  # a slot set otherwise
+                forget = [SlotSet("verified_order", None), *reset()]
+                return forget + verify_order_first(dispatcher, language, TASK_RETURN)
             step = next_step(
                 order,
                 choices_of(tracker),
@@ -208,14 +226,32 @@ class ActionReturnFlow(ComptoirAction):
         language: str,
         tracker: Tracker,
     ) -> list[dict[str, Any]]:
-        """Record the confirmed return (or give back the item's open one)."""
+        """Record the confirmed return (or give back the item's open one), once the
+        database confirms it all: the order proved in this conversation, and the reason,
+        item and resolution allowed for it today. Otherwise nothing is written."""
+        number = order.number
+        session.expire_all()  # read the order again, as it is now
+        current = load_order(session, number)
+        eligibility = (
+            recheck(current, step.choices, policy=policy, today=date.today())
+            if current is not None and was_verified(session, tracker.sender_id, number)
+            else None
+        )
+        if eligibility is None:
+            logger.warning("return refused on re-check (%s, %s)", tracker.sender_id, number)
+            dispatcher.utter_message(
+                text=RETURN_NOT_RECORDED(language),
+                buttons=[agent_button(language)],
+                json_message={"kind": kinds.RETURN_REFUSED, "refusal": "not_offered"},
+            )
+            return reset()
         record, created = create_return(
             session,
-            order,
+            current,
             sku=step.choices.sku,
             reason=step.choices.reason,
             resolution=step.choices.resolution,
-            eligibility=step.eligibility,
+            eligibility=eligibility,
             conversation_id=tracker.sender_id,
         )
         text = (

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.fuzz import fuzz
 from benchmarks.handoff_bench import handoff_runs
 from benchmarks.knowledge_bench import build_and_query, quality
 from benchmarks.orders_bench import run as orders_run
@@ -173,6 +174,10 @@ def main() -> int:
         results["order_lookup"] = orders_run(f"sqlite:///{folder}/orders.db", pg, orders)
     for backend, figures in results["order_lookup"].items():
         print(f"  {backend:<11} p50 {figures['p50_ms']} ms  p95 {figures['p95_ms']} ms")
+    examples = int(os.environ.get("FUZZ_EXAMPLES", "300"))
+    print(f"\nfuzzing the desk's API (schemathesis, {examples} examples per operation)")
+    results["fuzz"] = fuzz(model, examples, int(os.environ.get("FUZZ_BUDGET_S", "600")))
+    print(f"  {results['fuzz']}")
     (OUT / "bench.json").write_text(json.dumps(results, indent=1))
     print(f"\nwritten to {OUT / 'bench.json'}")
     return 0

@@ -11,6 +11,11 @@ check and start like a card (2 to 6), an IBAN must pass its mod-97 check, so ord
 numbers, tracking numbers, postcodes and phone numbers go through untouched. A 3 or 4
 digit code is masked when it follows a masked card number closely or is named
 (CVV, CVC, cryptogramme…).
+
+``redact_personal`` also masks e-mail addresses and phone numbers. It is not applied to
+the chat itself (a shopper gives an e-mail to prove an order or to be answered
+offline), only where shoppers' words are kept for other people: the editors' list of
+missed questions.
 """
 
 from __future__ import annotations
@@ -27,11 +32,18 @@ NAMED_CODE = re.compile(
     r"(\W{0,5}(?:est|is|:|=)?\W{0,3})(\d{3,4})\b"
 )
 CODE_AFTER_CARD = re.compile(r"^(\D{0,25}?)(?<!\d)(\d{3,4})(?!\d)")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# 9 to 15 digits, spaces, dots or dashes between them, maybe "+33" or "+33 (0)" first:
+# a French "06 12 34 56 78" or "+33 6 12 34 56 78", a British "+44 20 7946 0958".
+# Order numbers (CMD-10001), postcodes and tracking numbers with letters stay.
+PHONE = re.compile(r"(?<![\w+])\+?\d(?:[ .-]?(?:\(0\)[ .-]?)?\d){8,14}(?![\w-])")
 
 PLACEHOLDER = {
     "card": Bilingual("[numéro de carte masqué]", "[card number removed]"),
     "code": Bilingual("[code masqué]", "[code removed]"),
     "iban": Bilingual("[IBAN masqué]", "[IBAN removed]"),
+    "email": Bilingual("[e-mail masqué]", "[e-mail removed]"),
+    "phone": Bilingual("[téléphone masqué]", "[phone number removed]"),
 }
 NOTICE = Bilingual(
     "Pour votre sécurité, j'ai masqué les coordonnées bancaires de votre message : elles "
@@ -124,3 +136,13 @@ def _mask_ibans(text: str, placeholder: str) -> tuple[str, int]:
                 count += 1
                 break
     return "".join(pieces) + text[position:], count
+
+
+def redact_personal(text: str, language: str = "fr") -> Redacted:
+    """Mask e-mail addresses and phone numbers (for text kept for editors, not agents)."""
+    found: set[str] = set()
+    for kind, pattern in (("email", EMAIL), ("phone", PHONE)):
+        text, count = pattern.subn(PLACEHOLDER[kind](language), text)
+        if count:
+            found.add(kind)
+    return Redacted(text, found)

@@ -3,12 +3,16 @@
 One implementation serves ``make run``, the end-to-end tests and the benchmarks, so
 what the tests exercise is exactly what an operator runs. Each process logs to its own
 file in the run folder; start-up waits until every one answers its health check.
+
+Nothing starts with a missing or published secret (in demo mode they are generated once
+into the run folder); each process receives only the secrets it needs, in its
+environment, never in argv; the action server listens on loopback and answers only
+Rasa; every process runs with umask 077 in a run folder kept 0700.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -19,7 +23,20 @@ from pathlib import Path
 import httpx
 
 from comptoir.rasa_endpoints import endpoints_yaml
+from comptoir.secret_keys import (
+    PRIVATE_UMASK,
+    ROLES,
+    SECRETS,
+    SecretsRefused,
+    demo_secrets,
+    make_run_dir_private,
+    secret_problems,
+    write_private,
+)
 from comptoir.settings import PROJECT_ROOT, Settings
+
+RASA_WRAPPER = PROJECT_ROOT / "scripts" / "rasa_serve.py"
+"""Starts ``rasa`` with its API token taken from the environment, not argv."""
 
 
 def free_port() -> int:
@@ -60,12 +77,20 @@ class StackConfig:
         return f"http://127.0.0.1:{self.actions_port}"
 
 
+def random_secrets() -> dict[str, str]:
+    """Fresh random values for every secret, as environment variables (test stacks)."""
+    import secrets
+
+    return {spec.env: secrets.token_urlsafe(32) for spec in SECRETS}
+
+
 def isolated_stack(
     model: Path, folder: Path, extra_env: dict[str, str] | None = None
 ) -> tuple[Stack, Path]:
     """A stack on free ports in ``folder``: its own run folder, its own copy of the
     articles (so it may edit them), the demo orders, and the shared embedding cache.
-    Tests and benchmarks use it to run beside ``make run`` without touching it."""
+    Tests and benchmarks use it to run beside ``make run`` without touching it. It runs
+    as production does (no demo mode) with random secrets of its own."""
     import shutil
 
     from comptoir.shop.demo import seed
@@ -81,9 +106,12 @@ def isolated_stack(
         knowledge_dir=knowledge,
         extra_env={
             "COMPTOIR_INDEX_DIR": str(PROJECT_ROOT / ".cache" / "kb-index"),
+            "COMPTOIR_DEMO_MODE": "0",
+            **random_secrets(),
             **(extra_env or {}),
         },
     )
+    make_run_dir_private(config.run_dir)
     seed(f"sqlite:///{config.run_dir / 'shop.db'}")
     return Stack(config), knowledge
 
@@ -107,12 +135,18 @@ class Stack:
         self.config = config
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.logs = config.run_dir / "logs"
-        # Rasa's HTTP API listens on 127.0.0.1 only and needs this token: the desk uses
-        # it to record handoff pauses in the tracker.
-        self.rasa_token = os.environ.get("COMPTOIR_RASA_TOKEN") or secrets.token_urlsafe(24)
+        # Every secret, explicit: from the environment or .env, or generated in demo mode.
+        self.secrets: dict[str, str] = {}
+
+    @property
+    def rasa_token(self) -> str:
+        """The token of Rasa's HTTP API (127.0.0.1 only): the desk records handoff
+        pauses in the tracker with it."""
+        return self.environment().get("COMPTOIR_RASA_TOKEN", "")
 
     def environment(self) -> dict[str, str]:
-        """Settings shared by the three processes (and the endpoints file)."""
+        """Settings shared by the three processes (and the endpoints file), with every
+        secret (the processes each receive only theirs: :meth:`environment_for`)."""
         c = self.config
         env = dict(os.environ)
         env.update(
@@ -126,52 +160,78 @@ class Stack:
                 "TRANSFORMERS_OFFLINE": "1",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-                "COMPTOIR_RASA_TOKEN": self.rasa_token,
+                "RASA_TELEMETRY_ENABLED": "false",
             }
         )
         env.update(c.extra_env)
+        env.update(self.secrets)
         return env
 
-    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        self.logs.mkdir(parents=True, exist_ok=True)
-        log_file = (self.logs / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            argv,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    def environment_for(self, role: str) -> dict[str, str]:
+        """The environment of one process: only the secrets its role needs."""
+        keep = set(ROLES[role])
+        dropped = {spec.env for spec in SECRETS if spec.field not in keep}
+        return {k: v for k, v in self.environment().items() if k not in dropped}
+
+    def check_secrets(self) -> Settings:
+        """Make every secret explicit (demo mode: generated once into the run folder)
+        and check them all; raises :class:`SecretsRefused` before anything starts."""
+        settings = settings_from(self.environment())
+        self.secrets.update(demo_secrets(settings))
+        settings = settings_from(self.environment())
+        problems = secret_problems(settings, "run")
+        if problems:
+            raise SecretsRefused(problems)
+        for spec in SECRETS:
+            value = getattr(settings, spec.field)
+            if value:
+                self.secrets[spec.env] = value
+        return settings
+
+    def _spawn(self, name: str, argv: list[str], role: str) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(
+            self.logs / f"{name}.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
         )
+        with os.fdopen(descriptor, "ab") as log_file:
+            self.processes[name] = subprocess.Popen(
+                argv,
+                cwd=PROJECT_ROOT,
+                env=self.environment_for(role),
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                umask=PRIVATE_UMASK,
+            )
 
     def start(self, timeout_s: float = 180.0) -> Stack:
-        """Start the three processes and wait until all are healthy."""
+        """Start the three processes and wait until all are healthy; raises
+        :class:`SecretsRefused` when a secret is missing or known (nothing started)."""
         c = self.config
-        c.run_dir.mkdir(parents=True, exist_ok=True)
-        env = self.environment()
-        settings = settings_from(env)
+        make_run_dir_private(c.run_dir)
+        settings = self.check_secrets()
         from comptoir.shop.db import upgrade
 
         upgrade(settings.shop_db_url)  # the shop schema, before the actions need it
         endpoints = c.run_dir / "endpoints.yml"
-        endpoints.write_text(endpoints_yaml(settings))
+        write_private(endpoints, endpoints_yaml(settings))
+        make_run_dir_private(c.run_dir)
         self._spawn(
             "actions",
             [
                 str(c.venv / "bin" / "python"),
                 "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
+                "actions.server",
                 "--port",
                 str(c.actions_port),
             ],
-            env,
+            "actions",
         )
         self._spawn(
             "rasa",
             [
-                str(c.rasa_venv / "bin" / "rasa"),
+                str(c.rasa_venv / "bin" / "python"),
+                str(RASA_WRAPPER),
                 "run",
                 "--model",
                 str(c.model_path),
@@ -184,21 +244,20 @@ class Stack:
                 "--port",
                 str(c.rasa_port),
                 "--enable-api",
-                "--auth-token",
-                self.rasa_token,
             ],
-            env,
+            "rasa",
         )
         self._spawn(
             "desk",
             [str(c.venv / "bin" / "comptoir"), "desk", "--port", str(c.desk_port)],
-            env,
+            "desk",
         )
         try:
             self._wait_healthy(timeout_s)
         except StackError:
             self.stop()
             raise
+        make_run_dir_private(c.run_dir)
         return self
 
     def _wait_healthy(self, timeout_s: float) -> None:

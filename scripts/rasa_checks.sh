@@ -33,11 +33,19 @@ PY
 
 log "conversation tests (rasa test core, with the real action server)"
 actions_port=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-COMPTOIR_RUN_DIR="$out/run" "$VENV/bin/python" -m rasa_sdk --actions actions --port "$actions_port" > "$out/actions.log" 2>&1 &
+# The action server as `comptoir run` starts it: loopback, answering only the bearer token
+# Rasa reads from its environment (see comptoir/rasa_endpoints.py).
+new_secret() { "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))'; }
+export COMPTOIR_ACTIONS_TOKEN COMPTOIR_IDENTITY_SECRET
+COMPTOIR_ACTIONS_TOKEN=$(new_secret); COMPTOIR_IDENTITY_SECRET=$(new_secret)
+COMPTOIR_RUN_DIR="$out/run" COMPTOIR_DEMO_MODE=0 "$VENV/bin/python" -m actions.server \
+  --port "$actions_port" > "$out/actions.log" 2>&1 &
 actions_pid=$!
 trap 'kill $actions_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$actions_port/health" >/dev/null && break; sleep 1; done
-printf 'action_endpoint:\n  url: "http://127.0.0.1:%s/webhook"\n' "$actions_port" > "$out/endpoints.yml"
+# shellcheck disable=SC2016  # ${COMPTOIR_ACTIONS_TOKEN} is expanded by Rasa, not here
+printf 'action_endpoint:\n  url: "http://127.0.0.1:%s/webhook"\n  headers:\n    Authorization: Bearer ${COMPTOIR_ACTIONS_TOKEN}\n' \
+  "$actions_port" > "$out/endpoints.yml"
 "$RASA_VENV/bin/rasa" test core --model "$model" --stories tests/conversations \
   --endpoints "$out/endpoints.yml" --out "$out/core" --fail-on-prediction-errors
 

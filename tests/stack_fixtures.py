@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import secrets
 import shutil
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
-from comptoir.stack import Stack, isolated_stack
+from comptoir.stack import PROJECT_ROOT, Stack, isolated_stack
+
+COMPTOIR = str(PROJECT_ROOT / ".venv" / "bin" / "comptoir")
 
 # Agents "work" around the clock in the test stack, so a live handoff does not depend on
 # when CI runs; out-of-hours behaviour has its own desk (tests/e2e/test_handoff.py).
@@ -20,17 +29,32 @@ ALWAYS_OPEN = (
     '"skip_public_holidays": false}'
 )
 
+# The suite sends hundreds of conversations from 127.0.0.1 and opens many sockets on one
+# conversation (the scale-out test): test stacks get room, the limits have their own
+# tests (tests/security/test_desk_input.py, with small limits given in ``extra_env``).
+GENEROUS_LIMITS = {
+    "COMPTOIR_LIMIT_NEW_CONVERSATIONS_PER_ADDRESS_PER_HOUR": "100000",
+    "COMPTOIR_LIMIT_MESSAGES_PER_ADDRESS_PER_MINUTE": "100000",
+    "COMPTOIR_LIMIT_SOCKETS_PER_CONVERSATION": "100",
+    "COMPTOIR_LIMIT_TICKETS_PER_CONVERSATION_PER_DAY": "100",
+    "COMPTOIR_LIMIT_FEEDBACK_PER_CONVERSATION": "1000",
+}
+
 
 def make_stack(
     model: Path, tmp: Path, extra_env: dict[str, str] | None = None
 ) -> tuple[Stack, Path]:
     """A stack on free ports, with its own run folder and its own copy of the articles."""
-    return isolated_stack(model, tmp, {"COMPTOIR_BUSINESS_HOURS": ALWAYS_OPEN, **(extra_env or {})})
+    env = {"COMPTOIR_BUSINESS_HOURS": ALWAYS_OPEN, **GENEROUS_LIMITS, **(extra_env or {})}
+    return isolated_stack(model, tmp, env)
 
 
 @pytest.fixture(scope="session")
 def stack_and_knowledge(rasa_model: Path, tmp_path_factory) -> Iterator[tuple[Stack, Path]]:
-    stack, knowledge = make_stack(rasa_model, tmp_path_factory.mktemp("stack"))
+    # A random token may begin with "-" (one in 64): the shared stack's always does, so
+    # a command line that would take it for an option fails every session, not one in 64.
+    leading_dash = {"COMPTOIR_RASA_TOKEN": "-" + secrets.token_urlsafe(32)}
+    stack, knowledge = make_stack(rasa_model, tmp_path_factory.mktemp("stack"), leading_dash)
     stack.start()
     yield stack, knowledge
     stack.stop()
@@ -105,6 +129,54 @@ class Chat:
     def text(self, text: str) -> str:
         """Everything the bot answered to one message, as one string."""
         return "\n".join(m["text"] for m in self.say(text))
+
+
+def start_desk(
+    port: int, env: dict[str, str], *, log: Path | None = None, **popen: Any
+) -> subprocess.Popen:
+    """One more desk process (``comptoir desk``) on ``port``, beside the session's stack:
+    its output appended to ``log``, or dropped without one."""
+    out = log.open("ab") if log else subprocess.DEVNULL
+    return subprocess.Popen(
+        [COMPTOIR, "desk", "--port", str(port)],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+        **popen,
+    )
+
+
+def wait_for_health(
+    url: str, timeout_s: float, *, healthy: bool = True, process: subprocess.Popen | None = None
+) -> bool:
+    """Poll the desk at ``url`` until its ``/health`` answers (with 200 when ``healthy``,
+    anything otherwise): False when ``timeout_s`` passes first, or ``process`` exits."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            return False
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200 or not healthy:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def socket_close_code(url: str, wait_s: float = 10) -> int | None:
+    """Open a WebSocket on ``url`` and wait for its first frame: the code the desk closed
+    it with, None when it sent a frame instead (or closed without a code)."""
+
+    async def attempt() -> int | None:
+        async with connect(url) as socket:
+            try:
+                await asyncio.wait_for(socket.recv(), wait_s)
+            except ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else None
+        return None
+
+    return asyncio.run(attempt())
 
 
 @pytest.fixture

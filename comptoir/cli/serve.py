@@ -3,17 +3,34 @@
 ``run`` starts the whole stack for a shop trying Comptoir on one machine; ``desk`` serves
 the desk alone (production, several workers); ``rasa-endpoints`` writes the file Rasa
 reads, so Rasa's trackers and locks follow the same settings as the desk.
+
+``desk`` and ``run`` refuse to start (exit code 2, one line per problem) when a secret
+they need is missing, too short or published, unless demo mode generates it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 from comptoir.cli.desk_db import with_desk_store
+from comptoir.secret_keys import (
+    PRIVATE_UMASK,
+    SecretsRefused,
+    refusal_lines,
+    settings_for_process,
+    write_private,
+)
 from comptoir.settings import get_settings
+
+
+def _refuse(program: str, refused: SecretsRefused) -> int:
+    for line in refusal_lines(program, refused):
+        print(line, file=sys.stderr)
+    return 2
 
 
 def _cmd_desk(args: argparse.Namespace) -> int:
@@ -21,9 +38,15 @@ def _cmd_desk(args: argparse.Namespace) -> int:
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
 
+    os.umask(PRIVATE_UMASK)  # the desk database and its journals: owner only
+    try:
+        # In demo mode this also puts the generated secrets in os.environ, which the
+        # worker processes inherit.
+        settings = settings_for_process("desk")
+    except SecretsRefused as refused:
+        return _refuse("comptoir desk", refused)
     from comptoir.desk.app import create_app  # also registers every desk table
 
-    settings = get_settings()
     workers = args.workers or settings.desk_workers
     host, port = args.host or settings.desk_host, args.port or settings.desk_port
     if workers == 1:
@@ -57,10 +80,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         desk_port=args.port or settings.desk_port,
         knowledge_dir=settings.knowledge_dir,
     )
-    print("starting the action server, Rasa and the desk (Rasa takes ~30 s to load)...")
     stack = Stack(config)
     try:
+        stack.check_secrets()
+        print("starting the action server, Rasa and the desk (Rasa takes ~30 s to load)...")
         stack.start()
+    except SecretsRefused as refused:
+        return _refuse("comptoir run", refused)
     except StackError as error:
         print(f"could not start: {error}", file=sys.stderr)
         return 1
@@ -100,7 +126,7 @@ def _cmd_rasa_endpoints(args: argparse.Namespace) -> int:
     text = endpoints_yaml(get_settings())
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text)
+        write_private(Path(args.out), text)  # may hold the tracker store's password
     else:
         sys.stdout.write(text)
     return 0

@@ -3,16 +3,22 @@
 Passwords are stored as scrypt hashes (memory-hard, in Python's standard library) with
 a random salt; a session is a random token in an HttpOnly, SameSite=Strict cookie plus a
 CSRF token the console sends back in a header on every change.
+
+A scrypt costs ~60 ms of CPU: it runs in a worker thread (``asyncio.to_thread``; hashlib
+releases the GIL), at most ``HASHING_AT_ONCE`` at a time, so a flood of failed sign-ins
+neither stalls the event loop that serves shoppers nor takes every CPU.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -21,10 +27,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from comptoir.desk.db import Base, as_utc, utc_now
 
+T = TypeVar("T")
 Role = Literal["agent", "editor", "admin"]
 ROLES: tuple[Role, ...] = ("agent", "editor", "admin")
 SESSION_HOURS = 12
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+HASHING_AT_ONCE = 2
+# Checked when the user name is unknown, so that the answer takes as long either way.
+_NO_SUCH_USER = f"scrypt${'00' * 16}${'00' * 64}"
 
 
 class User(Base):
@@ -91,6 +101,12 @@ class AccountStore:
 
     def __init__(self, sessions: async_sessionmaker) -> None:
         self._sessions = sessions
+        self._hashing = asyncio.Semaphore(HASHING_AT_ONCE)
+
+    async def _scrypt(self, function: Callable[..., T], *args: str) -> T:
+        """Run a password hash function off the event loop, a few at a time."""
+        async with self._hashing:
+            return await asyncio.to_thread(function, *args)
 
     async def add_user(
         self, username: str, password: str, role: Role = "agent", display_name: str = ""
@@ -104,7 +120,7 @@ class AccountStore:
             username=username.strip().lower(),
             display_name=display_name.strip() or username.strip(),
             role=role,
-            password_hash=hash_password(password),
+            password_hash=await self._scrypt(hash_password, password),
             created_at=utc_now(),
         )
         try:
@@ -115,27 +131,34 @@ class AccountStore:
         return Agent(user.id, user.username, user.display_name, user.role)
 
     async def sign_in(self, username: str, password: str) -> tuple[Agent, str, str] | None:
-        """``(agent, session token, csrf token)`` for the right password, else ``None``."""
-        async with self._sessions.begin() as session:
+        """``(agent, session token, csrf token)`` for the right password, else ``None``.
+
+        The hash is checked outside any database transaction and off the event loop;
+        an unknown user name costs the same scrypt as a wrong password."""
+        async with self._sessions() as session:
             user = await session.scalar(
                 select(User).where(User.username == username.strip().lower())
             )
-            if user is None:
-                check_password(password, hash_password("timing-equaliser"))
-                return None
-            if not check_password(password, user.password_hash):
-                return None
-            token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+            found = (
+                None
+                if user is None
+                else Agent(user.id, user.username, user.display_name, user.role)
+            )
+            stored = _NO_SUCH_USER if user is None else user.password_hash
+        if not await self._scrypt(check_password, password, stored) or found is None:
+            return None
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+        async with self._sessions.begin() as session:
             session.add(
                 ConsoleSession(
                     token_hash=_token_hash(token),
-                    user_id=user.id,
+                    user_id=found.id,
                     csrf=csrf,
                     expires_at=utc_now() + timedelta(hours=SESSION_HOURS),
                     last_seen=utc_now(),
                 )
             )
-            return Agent(user.id, user.username, user.display_name, user.role), token, csrf
+        return found, token, csrf
 
     async def resolve(self, token: str | None) -> tuple[Agent, str] | None:
         """The agent and CSRF token of a live session cookie."""

@@ -17,6 +17,12 @@ class SignedCustomer(BaseModel):
 
     email: str = Field(max_length=254)
     signature: str = Field(max_length=128)
+    expires: int | None = Field(
+        None,
+        ge=0,
+        lt=2**40,
+        description="When the shop's signature stops being valid (Unix time), if it signs one.",
+    )
 
 
 class IncomingMessage(BaseModel):

@@ -18,7 +18,11 @@ from comptoir.desk.accounts import AccountStore
 from comptoir.desk.console import console
 from comptoir.desk.editor import KnowledgePreview, editor
 from comptoir.desk.errors import on_http_error, on_unexpected_error
+from comptoir.desk.headers import security_headers
 from comptoir.desk.hub import Hub
+from comptoir.desk.limits import Limits
+from comptoir.desk.lockouts import lockouts
+from comptoir.desk.openapi import openapi
 from comptoir.desk.pages import pages
 from comptoir.desk.rasa_client import RasaClient
 from comptoir.desk.redis_hub import RedisHub
@@ -46,7 +50,10 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
     app.after_server_stop(_close)
     for blueprint in (widget, pages, console, editor):
         app.blueprint(blueprint)
+    app.blueprint(lockouts)
+    app.blueprint(openapi)
     app.on_response(_cors)
+    app.on_response(security_headers)
     app.exception(SanicException)(on_http_error)
     app.exception(Exception)(on_unexpected_error)
     return app
@@ -60,6 +67,7 @@ async def _open(app: Sanic) -> None:
     app.ctx.votes = VoteStore(app.ctx.store.sessions)
     app.ctx.accounts = AccountStore(app.ctx.store.sessions)
     app.ctx.tickets = TicketStore(app.ctx.store.sessions)
+    app.ctx.limits = Limits(settings)  # in Redis when redis_url is set
     app.ctx.rasa = RasaClient(
         settings.rasa_url, settings.actions_url, settings.rasa_timeout_s, settings.rasa_token
     )
@@ -89,6 +97,7 @@ async def _open(app: Sanic) -> None:
 async def _close(app: Sanic) -> None:
     """Close what ``_open`` opened (connection pools, the Redis subscription)."""
     await app.ctx.rasa.close()
+    await app.ctx.limits.close()
     if isinstance(app.ctx.hub, RedisHub):
         await app.ctx.hub.close()
     if app.ctx.webhook is not None:

@@ -21,11 +21,15 @@ from comptoir.desk.guards import CHAT_ROLES, COOKIE, require_account
 from comptoir.desk.hub import Hub
 from comptoir.desk.replies import agent_joined, conversation_closed
 from comptoir.desk.routing import CONSOLE_CHANNEL, MessageRouter
+from comptoir.desk.signin import sign_in
 from comptoir.desk.tickets import TicketStore, TicketView
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 console = Blueprint("console", url_prefix="/console")
+NOT_YOUR_RETURN = (
+    "only the agent who has taken this conversation, or an admin, can change its returns"
+)
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -69,24 +73,9 @@ async def script(request: Request, name: str) -> HTTPResponse:
 
 @console.post("/api/login")
 async def login(request: Request) -> HTTPResponse:
-    """Sign in: the session cookie (HTTP-only, this path only) and the CSRF token."""
-    body = _body(request)
-    username, password = str(body.get("username", "")), str(body.get("password", ""))
-    signed = await request.app.ctx.accounts.sign_in(username, password)
-    if signed is None:
-        return error(401, "bad_credentials", "wrong user name or password")
-    agent, token, csrf = signed
-    response = json_response({"agent": agent.__dict__, "csrf": csrf})
-    response.add_cookie(
-        COOKIE,
-        token,
-        httponly=True,
-        samesite="Strict",
-        secure=request.scheme == "https",
-        max_age=12 * 3600,
-        path="/console",
-    )
-    return response
+    """Sign in: the session cookie (HTTP-only, this path only) and the CSRF token; a
+    backoff after repeated failures (``comptoir.desk.signin``)."""
+    return await sign_in(request)
 
 
 @console.post("/api/logout")
@@ -223,11 +212,16 @@ async def agent_typing(request: Request, ticket_id: int) -> HTTPResponse:
 
 @console.post("/api/tickets/<ticket_id:int>/returns/<number>/status")
 async def return_status(request: Request, ticket_id: int, number: str) -> HTTPResponse:
-    """Move a return of the conversation's verified order (same service as the CLI)."""
+    """Move a return of the conversation's verified order (same service as the CLI).
+
+    Only the agent who has taken the conversation (while it is theirs) or an admin may:
+    a return is money, and an agent reading another chat has no say on it."""
     agent, problem = await require_account(request, change=True)
     if problem is not None:
         return problem
     ticket = await request.app.ctx.tickets.get(ticket_id)
+    if ticket is not None and agent.role != "admin" and not _owns(agent, ticket):
+        return error(403, "not_yours", NOT_YOUR_RETURN)
     order = _order_context(request, ticket.summary) if ticket else None
     if order is None or number not in {r["number"] for r in order["returns"]}:
         return error(404, "unknown_return", "no such return on this conversation's order")

@@ -17,6 +17,7 @@ from sanic import json as json_response
 
 from comptoir.desk.rasa_client import RasaClient
 from comptoir.desk.store import ConversationStore
+from comptoir.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -29,10 +30,23 @@ def _demo_html() -> str:
     return (STATIC_DIR / "demo.html").read_text(encoding="utf-8")
 
 
+def configured_desk_url(settings: Settings) -> str:
+    """This desk's address as configured (``COMPTOIR_DESK_HOST``/``_PORT``), never as a
+    request's ``Host`` header says: a forged header must not end up in the page (nor in
+    a cache serving it to others). A desk listening on every interface is shown at
+    127.0.0.1, where ``make run`` prints it."""
+    host = settings.desk_host
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.desk_port}"
+
+
 @pages.get("/")
 async def demo_page(request: Request) -> HTTPResponse:
     """The demo shop, with the widget's script tag pointing at this desk."""
-    desk_url = f"{request.scheme}://{request.host}"
+    desk_url = configured_desk_url(request.app.ctx.settings)
     return html(_demo_html().replace("__DESK_URL__", desk_url))
 
 

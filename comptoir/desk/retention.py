@@ -4,8 +4,10 @@ French and European law ask a shop to keep personal data no longer than its purp
 needs, and to erase a person's data on request. A chat lives in three places: the
 desk's history (with its tickets, notes and votes), Rasa's tracker (every event) and
 the knowledge misses log. ``purge`` deletes the conversations idle for longer than the
-retention period, except those a person still has to answer; ``forget`` deletes named
-conversations at once. Votes and satisfaction scores are kept as anonymous counts (the
+retention period, except those a person still has to answer; offline tickets (an
+e-mail address and a request left out of hours) and their conversations go sooner, after
+``offline_ticket_retention_days``, once answered or abandoned (nobody touched them in
+that time); ``forget`` deletes named conversations at once. Votes and satisfaction scores are kept as anonymous counts (the
 question and the comment, which the shopper wrote, are removed).
 """
 
@@ -56,6 +58,28 @@ async def expired_conversations(sessions: async_sessionmaker, days: int) -> list
         rows = await session.scalars(
             select(Conversation.id).where(
                 Conversation.updated_at < cutoff, Conversation.id.not_in(waiting)
+            )
+        )
+        return list(rows)
+
+
+async def expired_offline_tickets(sessions: async_sessionmaker, days: int) -> list[str]:
+    """Conversations with an offline ticket (answered or left unanswered) whose last
+    activity, the ticket's and the chat's, is older than ``days``; never one with a live
+    handoff waiting for or being answered by a person."""
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    offline = (Ticket.contact_email.is_not(None)) | Ticket.status.in_(("offline", "collecting"))
+    recent = func.coalesce(Ticket.closed_at, Ticket.created_at) >= cutoff
+    async with sessions() as session:
+        keep = select(Ticket.conversation_id).where(
+            Ticket.status.in_(("waiting", "claimed")) | (offline & recent)
+        )
+        old_offline = select(Ticket.conversation_id).where(offline)
+        rows = await session.scalars(
+            select(Conversation.id).where(
+                Conversation.updated_at < cutoff,
+                Conversation.id.in_(old_offline),
+                Conversation.id.not_in(keep),
             )
         )
         return list(rows)
@@ -158,8 +182,12 @@ async def _delete_everywhere(
 async def purge(
     settings: Settings, sessions: async_sessionmaker, days: int, *, dry_run: bool = False
 ) -> PurgeReport:
-    """Delete what the retention period no longer allows to keep."""
+    """Delete what the retention periods no longer allow to keep: conversations idle
+    for ``days``, and old offline tickets (``settings.offline_ticket_retention_days``)."""
     ids = await expired_conversations(sessions, days)
+    offline = await expired_offline_tickets(sessions, settings.offline_ticket_retention_days)
+    known = set(ids)
+    ids += [cid for cid in offline if cid not in known]
     if dry_run:
         async with sessions() as session:
             messages = await session.scalar(

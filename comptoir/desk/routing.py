@@ -6,20 +6,26 @@ request, or the bot. When the bot hands over, the ``MessageRouter`` opens the ti
 pauses Rasa and tells the shopper where they stand; agents' messages into the chat go
 through it too, so that the widget and the consoles always hear of the same messages.
 It holds no sanic object: routes call it, and tests drive it with a fake bot.
+
+What it stores and relays of the shopper's text is screened first
+(``comptoir.desk.payloads``): payment details masked, with a polite notice to the
+shopper, and a ``/``-text relayed as an intent only if the bot just offered it.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from comptoir.desk.accounts import AccountStore, Agent
 from comptoir.desk.api_models import IncomingMessage
 from comptoir.desk.conversation_tokens import token_for
 from comptoir.desk.hub import Hub
+from comptoir.desk.limits import DAY_S, shopper_message, wait_for_window
+from comptoir.desk.payloads import Screened, screen
 from comptoir.desk.rasa_client import BotUnavailable
 from comptoir.desk.replies import (
     bot_unavailable,
@@ -33,6 +39,7 @@ from comptoir.desk.tickets import TicketStore, TicketView, summarise
 from comptoir.desk.webhook import WebhookSender
 from comptoir.language import choose_language
 from comptoir.message_kinds import HANDOFF, REASON_SHOPPER_REQUEST
+from comptoir.redaction import NOTICE
 from comptoir.settings import Settings
 
 log = logging.getLogger("comptoir.desk")
@@ -63,6 +70,7 @@ class Relayed:
 
     body: dict[str, Any]
     status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -72,6 +80,7 @@ class _Turn:
     conversation_id: str
     language: str
     token: str
+    address: str = ""
 
     def answer(self, messages: list[dict[str, Any]], **extra: Any) -> Relayed:
         """The usual 200 answer, with the conversation's token for the widget to keep."""
@@ -109,11 +118,17 @@ class MessageRouter:
         self.webhook = webhook
 
     async def relay(
-        self, conversation_id: str, incoming: IncomingMessage, current: str | None
+        self,
+        conversation_id: str,
+        incoming: IncomingMessage,
+        current: str | None,
+        *,
+        address: str = "",
     ) -> Relayed:
         """Store the shopper's message, then route it: to the agent who owns the chat,
         to the out-of-hours collection, or to the bot. ``current`` is the conversation's
-        language (``None`` for a new conversation)."""
+        language (``None`` for a new conversation); ``address`` is the client's, passed
+        to the actions (their limits on proofs of ownership count per address)."""
         # Looked up first, so a message for a person is stored as delivered in one write.
         ticket = await self.tickets.active(conversation_id) if current is not None else None
         language = choose_language(
@@ -123,16 +138,18 @@ class MessageRouter:
             conversation_id,
             language,
             token_for(self.settings.conversation_secret, conversation_id),
+            address,
         )
+        screened = await screen(self.store, conversation_id, incoming, language, new=not current)
         custom: dict[str, Any] = {"language": language}
         if incoming.client_id:
             custom["client_id"] = incoming.client_id
-        if incoming.label:
-            custom["label"] = incoming.label
+        if screened.label:
+            custom["label"] = screened.label
         shopper = await self.store.append(
             conversation_id,
             "shopper",
-            incoming.text,
+            screened.text,
             language=language,
             payload={"custom": custom},
             delivered=ticket is not None,
@@ -141,24 +158,42 @@ class MessageRouter:
         if shopper is None:  # the widget re-sent a message that had arrived: not twice
             return turn.answer([], duplicate=True)
         self.hub.publish(conversation_id, shopper.as_json())
+        told: list[dict[str, Any]] = []
+        if screened.masked:  # told before the answer, whoever gives it
+            told.append(await self._say(conversation_id, NOTICE(language), language))
         if ticket is not None and ticket.status == "collecting":
-            return turn.answer(await self._collect(ticket, incoming.text, language))
+            return turn.answer(told + await self._collect(ticket, screened.text, language))
         if ticket is not None:  # a person has (or is about to take) the conversation
-            self._to_consoles(ticket, shopper.as_json(), conversation_token=turn.token)
+            self._to_consoles(ticket, shopper.as_json())
             handoff = {"status": ticket.status, "agent_name": ticket.agent_name}
-            return turn.answer([], handoff=handoff)
-        return await self._to_bot(turn, incoming, shopper.id)
+            return turn.answer(told, handoff=handoff)
+        relayed = await self._to_bot(turn, incoming, screened, shopper.id)
+        relayed.body["messages"][:0] = told
+        return relayed
 
-    async def _to_bot(self, turn: _Turn, incoming: IncomingMessage, message_id: int) -> Relayed:
-        """Relay to Rasa; store its answers; open a ticket if it handed over."""
-        metadata: dict[str, Any] = {"lang": turn.language, "widget_lang": incoming.lang}
+    def _metadata(self, turn: _Turn, incoming: IncomingMessage) -> dict[str, Any]:
+        """What Rasa passes to the actions with the message."""
+        metadata: dict[str, Any] = {
+            "lang": turn.language,
+            "widget_lang": incoming.lang,
+            "client_address": turn.address,
+        }
         if incoming.customer is not None:
             # Checked by the action server against the shop's secret; never trusted here.
             metadata["customer_email"] = incoming.customer.email
             metadata["customer_signature"] = incoming.customer.signature
+            if incoming.customer.expires is not None:
+                metadata["customer_expires"] = incoming.customer.expires
+        return metadata
+
+    async def _to_bot(
+        self, turn: _Turn, incoming: IncomingMessage, screened: Screened, message_id: int
+    ) -> Relayed:
+        """Relay to Rasa; store its answers; open a ticket if it handed over."""
+        metadata = self._metadata(turn, incoming)
         conversation_id = turn.conversation_id
         try:
-            messages = await self.bot.send(conversation_id, incoming.text, metadata)
+            messages = await self.bot.send(conversation_id, screened.for_bot, metadata)
             if not messages and not (await self.bot.actions_status())["ok"]:
                 raise BotUnavailable("action server down")
         except BotUnavailable as error:
@@ -171,6 +206,10 @@ class MessageRouter:
             }
             return Relayed({**problem, **relayed.body}, status=503)
         await self.store.mark_delivered(message_id, True)
+        handoff = next((m["custom"] for m in messages if m["custom"].get("kind") == HANDOFF), None)
+        wait = await self._wait_for_ticket(conversation_id) if handoff is not None else 0
+        if wait:  # asked for a person too often today: no ticket, and no "I'm passing you on"
+            messages = [m for m in messages if m["custom"].get("kind") != HANDOFF]
         for message in messages:
             turn.language = message["custom"].get("language", turn.language)
             stored = await self.store.append(
@@ -182,10 +221,35 @@ class MessageRouter:
             )
             message["seq"] = stored.seq
             self.hub.publish(conversation_id, stored.as_json())
-        handoff = next((m["custom"] for m in messages if m["custom"].get("kind") == HANDOFF), None)
+        if wait:
+            return await self._refuse_ticket(turn, messages, wait)
         if handoff is not None:
             messages += await self._open_ticket(conversation_id, turn.language, handoff)
         return turn.answer(messages)
+
+    async def _wait_for_ticket(self, conversation_id: str) -> int:
+        """Seconds before this conversation may open another ticket (0: now)."""
+        now = datetime.now(UTC)
+        window = timedelta(seconds=DAY_S)
+        opened = await self.tickets.opened_since(conversation_id, now - window)
+        limit = self.settings.limit_tickets_per_conversation_per_day
+        return wait_for_window(opened, limit, window, now)
+
+    async def _refuse_ticket(
+        self, turn: _Turn, messages: list[dict[str, Any]], wait: int
+    ) -> Relayed:
+        """HTTP 429 with the bot's other answers and where to write instead."""
+        hours = self.settings.business_hours.response_time_hours
+        email = self.settings.support_email
+        text = shopper_message("ticket", turn.language, wait, email=email, hours=hours)
+        said = await self._say(turn.conversation_id, text, turn.language)
+        problem = {
+            "error": "too_many_requests",
+            "detail": "too many requests for a person in this conversation today",
+            "message": text,
+        }
+        body = {**problem, **turn.answer([*messages, said]).body}
+        return Relayed(body, status=429, headers={"Retry-After": str(wait)})
 
     async def _open_ticket(
         self, conversation_id: str, language: str, handoff: dict[str, Any]

@@ -224,6 +224,18 @@ class ConversationStore:
             )
             return [_stored(row) for row in rows]
 
+    async def latest(self, conversation_id: str, limit: int) -> list[StoredMessage]:
+        """The conversation's last ``limit`` messages, newest first (what the bot
+        offered last, see ``comptoir.desk.payloads``)."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Message)
+                .where(Message.conversation_id == conversation_id)
+                .order_by(Message.seq.desc())
+                .limit(limit)
+            )
+            return [_stored(row) for row in rows]
+
 
 def _stored(row: Message) -> StoredMessage:
     """The row as the API shows it (buttons and custom out of the JSON payload)."""

@@ -163,6 +163,17 @@ class TicketStore:
             await session.flush()
             return _view(ticket), True
 
+    async def opened_since(self, conversation_id: str, since: datetime) -> list[datetime]:
+        """When the conversation's tickets opened after ``since`` were opened, oldest
+        first (the limit on tickets per conversation per day)."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Ticket.created_at)
+                .where(Ticket.conversation_id == conversation_id, Ticket.created_at > since)
+                .order_by(Ticket.created_at)
+            )
+            return [as_utc(created) for created in rows]
+
     async def active(self, conversation_id: str) -> TicketView | None:
         """The open ticket of a conversation: while there is one, the bot is silent."""
         async with self._sessions() as session:

@@ -98,15 +98,23 @@ class VoteStore:
             return summary
 
     async def record_satisfaction(self, conversation_id: str, score: int, comment: str) -> bool:
-        """Keep the end-of-chat score; only for a conversation that exists."""
+        """Keep the end-of-chat score; only for a conversation that exists and has no
+        score yet (``rated`` tells which of the two refused it)."""
 
         async def exists(session: AsyncSession) -> bool:
-            return await session.get(Conversation, conversation_id) is not None
+            if await session.get(Conversation, conversation_id) is None:
+                return False
+            return not await _rated(session, conversation_id)
 
         score_row = Satisfaction(
             conversation_id=conversation_id, score=score, comment=comment[:1000]
         )
         return await self._add_if(exists, score_row)
+
+    async def rated(self, conversation_id: str) -> bool:
+        """The conversation already has its satisfaction score (one per conversation)."""
+        async with self._sessions() as session:
+            return await _rated(session, conversation_id)
 
     async def satisfaction_summary(self) -> dict[str, float | int]:
         """How many scores and their mean (for the console and the benchmarks)."""
@@ -115,3 +123,10 @@ class VoteStore:
                 await session.execute(select(func.count(), func.avg(Satisfaction.score)))
             ).one()
             return {"count": int(count), "mean": round(float(mean or 0), 2)}
+
+
+async def _rated(session: AsyncSession, conversation_id: str) -> bool:
+    found = await session.scalar(
+        select(Satisfaction.id).where(Satisfaction.conversation_id == conversation_id).limit(1)
+    )
+    return found is not None

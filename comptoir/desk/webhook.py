@@ -1,10 +1,16 @@
 """Handoff events posted to the shop's own tools (help desk, Slack bridge, CRM).
 
-Each event is a JSON body signed with HMAC-SHA256 of the exact bytes sent, with the
-shared secret: ``X-Comptoir-Signature: sha256=<hex>``. Delivery runs in the background
-so a shopper never waits for a third party, and is retried with exponential backoff on
-network errors, 429 and 5xx; the ``X-Comptoir-Delivery`` id stays the same across
-retries so the receiver can ignore a repeat.
+Each event is a JSON body posted with three headers: ``X-Comptoir-Timestamp`` (Unix
+seconds when this attempt was signed), ``X-Comptoir-Delivery`` (an id that stays the
+same across retries) and ``X-Comptoir-Signature: sha256=<hex>``, the HMAC-SHA256 with
+the shared secret of ``timestamp + "." + delivery + "." + body`` (the exact bytes sent).
+A receiver checks all three with ``verify_webhook``: a captured delivery cannot be
+re-dated (the timestamp is signed), is refused once older than the replay window, and
+refused as a repeat within it when the receiver keeps a ``DeliveryLog``.
+
+Delivery runs in the background so a shopper never waits for a third party, and is
+retried with exponential backoff on network errors, 429 and 5xx, each attempt signed
+afresh (same delivery id, new timestamp).
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,15 +30,70 @@ import httpx
 
 log = logging.getLogger("comptoir.desk.webhook")
 
+TIMESTAMP = "X-Comptoir-Timestamp"
+DELIVERY = "X-Comptoir-Delivery"
+SIGNATURE = "X-Comptoir-Signature"
 
-def sign(secret: str, body: bytes) -> str:
-    """The signature header value for ``body``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+def sign(secret: str, timestamp: str, delivery: str, body: bytes) -> str:
+    """The ``X-Comptoir-Signature`` value for one attempt."""
+    signed = f"{timestamp}.{delivery}.".encode() + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def signature_is_valid(secret: str, body: bytes, header: str) -> bool:
-    """What a receiver checks (constant-time)."""
-    return hmac.compare_digest(sign(secret, body), header or "")
+class WebhookRejected(ValueError):
+    """A delivery the receiver must refuse; ``reason`` is one of ``missing``,
+    ``bad_signature``, ``stale`` (outside the replay window) or ``replayed``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class DeliveryLog:
+    """Delivery ids already accepted, kept as long as the replay window (in memory;
+    several receiver processes would share a table or Redis instead)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, float] = {}
+
+    def first_time(self, delivery: str, now: float, window: float) -> bool:
+        """Remember ``delivery``; ``False`` if it was already accepted."""
+        for old in [d for d, at in self._seen.items() if at < now - 2 * window]:
+            del self._seen[old]
+        if delivery in self._seen:
+            return False
+        self._seen[delivery] = now
+        return True
+
+
+def verify_webhook(
+    headers: Mapping[str, str],
+    body: bytes,
+    secret: str,
+    now: float | None = None,
+    window: float = 300,
+    seen: DeliveryLog | None = None,
+) -> str:
+    """The delivery id of a genuine, fresh, first-seen delivery; else raises
+    ``WebhookRejected``. ``headers`` as received (any case), ``body`` the raw bytes,
+    ``window`` the accepted age in seconds (``COMPTOIR_WEBHOOK_REPLAY_WINDOW_S``),
+    ``seen`` the receiver's log of accepted ids (without it, repeats within the window
+    are not detected: the delivery id is then the receiver's to de-duplicate)."""
+    given = {key.lower(): value for key, value in headers.items()}
+    timestamp = given.get(TIMESTAMP.lower(), "")
+    delivery = given.get(DELIVERY.lower(), "")
+    signature = given.get(SIGNATURE.lower(), "")
+    if not (timestamp.isdigit() and delivery and signature):
+        raise WebhookRejected("missing")
+    if not hmac.compare_digest(sign(secret, timestamp, delivery, body), signature):
+        raise WebhookRejected("bad_signature")
+    now = time.time() if now is None else now
+    if abs(now - int(timestamp)) > window:
+        raise WebhookRejected("stale")
+    if seen is not None and not seen.first_time(delivery, now, window):
+        raise WebhookRejected("replayed")
+    return delivery
 
 
 class WebhookSender:
@@ -67,14 +130,16 @@ class WebhookSender:
             ensure_ascii=False,
             sort_keys=True,
         ).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "X-Comptoir-Event": event,
-            "X-Comptoir-Delivery": delivery,
-            "X-Comptoir-Signature": sign(self.secret, body),
-        }
         delay = self.first_delay_s
         for attempt in range(1, self.attempts + 1):
+            timestamp = str(int(time.time()))
+            headers = {
+                "Content-Type": "application/json",
+                "X-Comptoir-Event": event,
+                TIMESTAMP: timestamp,
+                DELIVERY: delivery,
+                SIGNATURE: sign(self.secret, timestamp, delivery, body),
+            }
             try:
                 response = await self._http.post(self.url, content=body, headers=headers)
                 if 200 <= response.status_code < 300:

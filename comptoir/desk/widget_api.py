@@ -1,9 +1,10 @@
 """The widget's API: send a message, read and follow the history, vote, rate, type.
 
 These are the only routes a shopper's browser calls (from the shop's own pages, hence
-the preflight answers). Each checks the input and the conversation's token, then hands
-over: a shopper message to the ``MessageRouter``, votes to the ``VoteStore``, reads to
-the ``ConversationStore``.
+the preflight answers). Each checks the input and the conversation's token (and its
+age), then the abuse limits (``comptoir.desk.limits``), then hands over: a shopper
+message to the ``MessageRouter``, votes to the ``VoteStore``, reads to the
+``ConversationStore``.
 """
 
 from __future__ import annotations
@@ -18,15 +19,16 @@ from sanic import Blueprint, HTTPResponse, Request, Websocket, empty, file
 from sanic import json as json_response
 
 from comptoir.desk.api_models import (
-    CONVERSATION_ID,
     IncomingFeedback,
     IncomingMessage,
     IncomingSatisfaction,
     describe_validation_error,
 )
+from comptoir.desk.conversation_tokens import conversation_refusal, token_for
 from comptoir.desk.errors import error
-from comptoir.desk.guards import conversation_refusal, is_owner
 from comptoir.desk.hub import Hub
+from comptoir.desk.limits import Limits, already_rated
+from comptoir.desk.proxy import client_address
 from comptoir.desk.routing import CONSOLE_CHANNEL, MessageRouter
 from comptoir.desk.store import ConversationStore
 from comptoir.desk.votes import VoteStore
@@ -87,9 +89,16 @@ async def post_message(request: Request, conversation_id: str) -> HTTPResponse:
             "message_too_long",
             f"text has {len(incoming.text)} characters; the limit is {limit}",
         )
+    settings = request.app.ctx.settings
+    address = client_address(request, settings.trusted_proxies)
+    language = current or incoming.lang or settings.default_language
+    limits: Limits = request.app.ctx.limits
+    refused = await limits.message(address, new=current is None, language=language)
+    if refused is not None:
+        return refused
     router: MessageRouter = request.app.ctx.router
-    relayed = await router.relay(conversation_id, incoming, current)
-    return json_response(relayed.body, status=relayed.status)
+    relayed = await router.relay(conversation_id, incoming, current, address=address)
+    return json_response(relayed.body, status=relayed.status, headers=relayed.headers)
 
 
 @widget.get("/api/conversations/<conversation_id>/messages")
@@ -104,8 +113,14 @@ async def get_history(request: Request, conversation_id: str) -> HTTPResponse:
     history = await request.app.ctx.store.history(conversation_id, after)
     if history is None:
         return error(404, "unknown_conversation", "no conversation with this id")
+    # A fresh token with every answer: a chat in use never reaches its token's expiry.
+    token = token_for(request.app.ctx.settings.conversation_secret, conversation_id)
     return json_response(
-        {"conversation_id": conversation_id, "messages": [m.as_json() for m in history]}
+        {
+            "conversation_id": conversation_id,
+            "conversation_token": token,
+            "messages": [m.as_json() for m in history],
+        }
     )
 
 
@@ -115,15 +130,25 @@ async def live(request: Request, ws: Websocket, conversation_id: str) -> None:
 
     Subscribing before reading the history means nothing falls between the two;
     the seq check drops what both delivered. The widget reconnects with the last seq
-    it saw, so a network drop never loses nor repeats a message.
+    it saw, so a network drop never loses nor repeats a message. A conversation has at
+    most ``limit_sockets_per_conversation`` sockets; one more is closed at once.
     """
     after = _after(request)
-    if not CONVERSATION_ID.match(conversation_id) or after is None:
-        await ws.close(code=1008, reason="invalid conversation id or 'after'")
+    problem = conversation_refusal(request, conversation_id)
+    if problem is not None or after is None:
+        reason = json.loads(problem.body)["detail"] if problem else "invalid 'after'"
+        await ws.close(code=1008, reason=reason[:120])
         return
-    if not is_owner(request, conversation_id):
-        await ws.close(code=1008, reason="missing or wrong conversation token")
-        return
+    limits: Limits = request.app.ctx.limits
+    async with limits.socket(conversation_id) as admitted:
+        if not admitted:
+            await ws.close(code=1008, reason="too many open sockets for this conversation")
+            return
+        await _follow(request, ws, conversation_id, after)
+
+
+async def _follow(request: Request, ws: Websocket, conversation_id: str, after: int) -> None:
+    """The socket's loop: catch up from ``after``, then push what comes."""
     hub: Hub = request.app.ctx.hub
     async with hub.subscription(conversation_id) as stream:
         last = after
@@ -156,16 +181,26 @@ async def shopper_typing(request: Request, conversation_id: str) -> HTTPResponse
     return json_response({"ok": True})
 
 
+async def _language(request: Request, conversation_id: str) -> str:
+    """The conversation's language, for a sentence to the shopper."""
+    current = await request.app.ctx.store.language_of(conversation_id)
+    return current or request.app.ctx.settings.default_language
+
+
 async def _vote(
     request: Request,
     conversation_id: str,
     model: type[Body],
     record: Callable[[VoteStore, Body], Awaitable[bool]],
     refused: tuple[str, str],
+    limit: Callable[[], Awaitable[HTTPResponse | None]] | None = None,
 ) -> HTTPResponse:
-    """Parse a vote's body (see ``_parse``), then store it with ``record``: ``{"ok": true}``,
-    or 404 with the ``refused`` code and message when the store turns it down."""
+    """Parse a vote's body (see ``_parse``), check its ``limit``, then store it with
+    ``record``: ``{"ok": true}``, or 404 with the ``refused`` code and message when the
+    store turns it down."""
     body, problem = _parse(request, conversation_id, model)
+    if problem is None and limit is not None:
+        problem = await limit()
     if problem is not None:
         return problem
     if not await record(request.app.ctx.votes, body):
@@ -175,13 +210,16 @@ async def _vote(
 
 @widget.post("/api/conversations/<conversation_id>/satisfaction")
 async def post_satisfaction(request: Request, conversation_id: str) -> HTTPResponse:
-    """The 1-5 score given when the shopper ends the chat."""
+    """The 1-5 score given when the shopper ends the chat; one per conversation (409)."""
 
     def record(votes: VoteStore, rating: IncomingSatisfaction) -> Awaitable[bool]:
         return votes.record_satisfaction(conversation_id, rating.score, rating.comment)
 
     refused = ("unknown_conversation", "no conversation with this id")
-    return await _vote(request, conversation_id, IncomingSatisfaction, record, refused)
+    answer = await _vote(request, conversation_id, IncomingSatisfaction, record, refused)
+    if answer.status == 404 and await request.app.ctx.votes.rated(conversation_id):
+        return already_rated(await _language(request, conversation_id))
+    return answer
 
 
 @widget.post("/api/conversations/<conversation_id>/feedback")
@@ -193,8 +231,12 @@ async def post_feedback(request: Request, conversation_id: str) -> HTTPResponse:
             conversation_id, feedback.article_id, feedback.question, feedback.vote
         )
 
+    async def limit() -> HTTPResponse | None:
+        limits: Limits = request.app.ctx.limits
+        return await limits.feedback(conversation_id, await _language(request, conversation_id))
+
     refused = ("unknown_answer", "this conversation was not shown that article")
-    return await _vote(request, conversation_id, IncomingFeedback, record, refused)
+    return await _vote(request, conversation_id, IncomingFeedback, record, refused, limit)
 
 
 async def _preflight(_request: Request, conversation_id: str) -> HTTPResponse:

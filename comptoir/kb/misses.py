@@ -1,7 +1,8 @@
 """The questions the bot could not answer, kept for editors (``comptoir kb misses``).
 
 Editors improve the knowledge base by writing the articles shoppers were missing; this
-log is how they find out which ones.
+log is how they find out which ones. Editors need the question, not the shopper: payment
+details, e-mail addresses and phone numbers are masked before a question is kept.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import DateTime, Integer, String, Text, create_engine, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from comptoir.redaction import redact, redact_personal
 
 
 class _Base(DeclarativeBase):
@@ -40,7 +43,8 @@ class MissLog:
         _Base.metadata.create_all(self.engine)
 
     def record(self, question: str, language: str, decision: str, conversation_id: str) -> None:
-        """Remember one miss (questions are cut at 500 characters)."""
+        """Remember one miss (questions are masked, then cut at 500 characters)."""
+        question = redact_personal(redact(question, language).text, language).text
         with Session(self.engine) as session, session.begin():
             session.add(
                 Miss(

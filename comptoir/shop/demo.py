@@ -9,10 +9,10 @@ from __future__ import annotations
 import zlib
 from datetime import UTC, date, datetime, time, timedelta
 
-LEA = ("lea.martin@example.fr", "75011", "Léa")
-TOM = ("tom.bernard@example.fr", "69003", "Tom")
-JAMES = ("james.wilson@example.co.uk", "SW1A1AA", "James")
-CHLOE = ("chloe.petit@example.fr", "33000", "Chloé")
+LEA = ("lea.martin@example.fr", "75011", "Léa", "Martin")
+TOM = ("tom.bernard@example.fr", "69003", "Tom", "Bernard")
+JAMES = ("james.wilson@example.co.uk", "SW1A1AA", "James", "Wilson")
+CHLOE = ("chloe.petit@example.fr", "33000", "Chloé", "Petit")
 
 PRODUCTS = {
     "LAMP-ORSAY": ("Lampe Orsay", 89.0, "lighting"),
@@ -66,12 +66,13 @@ def demo_orders(today: date) -> list[dict]:
     d = lambda n: today + timedelta(days=n)  # noqa: E731 - a short date helper reads best here
 
     def order(number, who, status, placed, skus, promised=None, shipments=(), revised=None):
-        email, postcode, first = who
+        email, postcode, first, last = who
         return {
             "number": number,
             "email": email,
             "postcode": postcode,
             "first_name": first,
+            "last_name": last,
             "placed_at": _at(placed),
             "status": status,
             "promised_delivery": promised.isoformat() if promised else None,
@@ -79,6 +80,16 @@ def demo_orders(today: date) -> list[dict]:
             "lines": _lines(*skus),
             "shipments": list(shipments),
         }
+
+    def delivered(number, who, placed, skus, shipped, arrived):
+        """Delivered on its promised day, in one parcel (the returns cases)."""
+        events = [
+            (shipped, "shipped", "Lyon", "Colis remis au transporteur"),
+            (arrived, "delivered", "Domicile", "Colis livré"),
+        ]
+        return order(
+            number, who, "delivered", placed, skus, arrived, [_parcel(number, skus, events)]
+        )
 
     transit = "Colis en cours d'acheminement"
     return [
@@ -261,78 +272,10 @@ def demo_orders(today: date) -> list[dict]:
         ),
         # Returns: past the 14-day window; just delivered (damage, change of mind);
         # a night light for the troubleshooting tip; a return whose refund is overdue.
-        order(
-            "CMD-10014",
-            CHLOE,
-            "delivered",
-            d(-24),
-            ["LAMP-ORSAY"],
-            d(-20),
-            [
-                _parcel(
-                    "CMD-10014",
-                    ["LAMP-ORSAY"],
-                    [
-                        (d(-23), "shipped", "Lyon", "Colis remis au transporteur"),
-                        (d(-20), "delivered", "Domicile", "Colis livré"),
-                    ],
-                )
-            ],
-        ),
-        order(
-            "CMD-10015",
-            TOM,
-            "delivered",
-            d(-6),
-            ["SPEAKER-NOVA", "CANDLE-FIGUIER"],
-            d(-2),
-            [
-                _parcel(
-                    "CMD-10015",
-                    ["SPEAKER-NOVA", "CANDLE-FIGUIER"],
-                    [
-                        (d(-5), "shipped", "Lyon", "Colis remis au transporteur"),
-                        (d(-2), "delivered", "Domicile", "Colis livré"),
-                    ],
-                )
-            ],
-        ),
-        order(
-            "CMD-10016",
-            CHLOE,
-            "delivered",
-            d(-34),
-            ["THROW-CEVENNES"],
-            d(-30),
-            [
-                _parcel(
-                    "CMD-10016",
-                    ["THROW-CEVENNES"],
-                    [
-                        (d(-33), "shipped", "Lyon", "Colis remis au transporteur"),
-                        (d(-30), "delivered", "Domicile", "Colis livré"),
-                    ],
-                )
-            ],
-        ),
-        order(
-            "CMD-10017",
-            JAMES,
-            "delivered",
-            d(-7),
-            ["NIGHT-LUCIOLE"],
-            d(-3),
-            [
-                _parcel(
-                    "CMD-10017",
-                    ["NIGHT-LUCIOLE"],
-                    [
-                        (d(-6), "shipped", "Lyon", "Colis remis au transporteur"),
-                        (d(-3), "delivered", "Domicile", "Colis livré"),
-                    ],
-                )
-            ],
-        ),
+        delivered("CMD-10014", CHLOE, d(-24), ["LAMP-ORSAY"], d(-23), d(-20)),
+        delivered("CMD-10015", TOM, d(-6), ["SPEAKER-NOVA", "CANDLE-FIGUIER"], d(-5), d(-2)),
+        delivered("CMD-10016", CHLOE, d(-34), ["THROW-CEVENNES"], d(-33), d(-30)),
+        delivered("CMD-10017", JAMES, d(-7), ["NIGHT-LUCIOLE"], d(-6), d(-3)),
     ]
 
 

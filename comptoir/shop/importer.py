@@ -69,6 +69,8 @@ class OrderIn(BaseModel):
     promised_delivery: date | None = None
     revised_delivery: date | None = None
     first_name: str = ""
+    last_name: str = Field("", max_length=80)
+    total: float | None = Field(None, ge=0, description="Amount paid; the lines' sum when absent.")
     lines: list[LineIn] = Field(min_length=1)
     shipments: list[ShipmentIn] = []
 
@@ -143,6 +145,12 @@ def upsert_order(session: Session, record: OrderIn) -> bool:
     order.customer = customer
     order.email = email
     order.postcode = record.postcode.replace(" ", "").upper()
+    order.last_name = record.last_name.strip()
+    order.total = (
+        record.total
+        if record.total is not None
+        else round(sum(line.qty * line.unit_price for line in record.lines), 2)
+    )
     order.placed_at = record.placed_at
     order.status = record.status
     order.promised_delivery = record.promised_delivery

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -48,6 +49,8 @@ class Order(ShopBase):
     customer_id: Mapped[int] = mapped_column(ForeignKey("shop_customers.id"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     postcode: Mapped[str] = mapped_column(String(16))
+    last_name: Mapped[str] = mapped_column(String(80), default="")  # as on the order
+    total: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), nullable=True)  # paid, in €
     placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(24))
     promised_delivery: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -118,15 +121,32 @@ class TrackingEvent(ShopBase):
 
 
 class VerificationAttempt(ShopBase):
-    """One try at proving ownership of an order: the rate limit counts these."""
+    """One try at proving ownership of an order: the limits count the failed ones, and a
+    success (a proof, or the shop's signed identity) is what lets the conversation use
+    the order afterwards."""
 
     __tablename__ = "shop_verification_attempts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_number: Mapped[str] = mapped_column(String(32), index=True)
     conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    client_address: Mapped[str] = mapped_column(String(64), default="", index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
+    method: Mapped[str] = mapped_column(String(16), default="proof")  # proof or identity
+
+
+class VerificationLockout(ShopBase):
+    """A requester stopped by a limit: shown to agents (the order number partly hidden)."""
+
+    __tablename__ = "shop_verification_lockouts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(64))
+    client_address: Mapped[str] = mapped_column(String(64), default="")
+    order_number: Mapped[str] = mapped_column(String(32), default="")  # masked
+    limit_reached: Mapped[str] = mapped_column(String(16))
 
 
 RETURN_STATUSES = (

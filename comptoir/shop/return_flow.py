@@ -6,7 +6,9 @@ is known so far (the order, the choices, the shopper's yes or no, the policy, to
 and says what comes next: which question to ask, the tip, a refusal, the summary, or
 the go-ahead to record the return. Eligibility is decided here, once per step, so the
 summary the shopper confirms and the return that gets recorded come from the same
-decision. Pure: no database, no dialogue framework, only data in and a decision out.
+decision; ``recheck`` takes it once more, from the order as the database has it, just
+before anything is written. Pure: no database, no dialogue framework, only data in and
+a decision out.
 """
 
 from __future__ import annotations
@@ -83,6 +85,20 @@ def delivered_on(order: Order) -> date | None:
     return order.promised_delivery if order.status == "delivered" else None
 
 
+def _decide(
+    policy: ReturnsPolicy, order: Order, line: OrderLine, reason: str, today: date
+) -> Eligibility:
+    """The policy's decision on returning ``line`` of ``order`` for ``reason`` today."""
+    return decide(
+        policy,
+        reason=reason,
+        sku=line.sku,
+        category=line.category,
+        delivered_on=delivered_on(order),
+        today=today,
+    )
+
+
 def next_step(
     order: Order,
     choices: ReturnChoices,
@@ -119,17 +135,28 @@ def next_step(
         tip = find_tip(article)
         if tip:
             return NextStep("tip", choices, line=line, tip=tip)
-    eligibility = decide(
-        policy,
-        reason=choices.reason,
-        sku=line.sku,
-        category=line.category,
-        delivered_on=delivered_on(order),
-        today=today,
-    )
+    eligibility = _decide(policy, order, line, choices.reason, today)
     if not eligibility.eligible:
         return NextStep("refuse", choices, line=line, eligibility=eligibility)
     if choices.resolution not in eligibility.resolutions:
         return NextStep("ask_resolution", choices, line=line, eligibility=eligibility)
     kind: StepKind = "create" if step == "confirm" and answer == "yes" else "summary"
     return NextStep(kind, choices, line=line, eligibility=eligibility)
+
+
+def recheck(
+    order: Order, choices: ReturnChoices, *, policy: ReturnsPolicy, today: date
+) -> Eligibility | None:
+    """The decision to record, taken again from ``order`` as it is now, whatever the
+    conversation claims; None when the request does not hold: an unknown reason, an item
+    that is not on the order, an item not eligible today, or a resolution the policy
+    does not offer for it. Nothing is written then."""
+    if choices.reason not in REASONS:
+        return None
+    line = next((line for line in order.lines if line.sku == choices.sku), None)
+    if line is None:
+        return None
+    eligibility = _decide(policy, order, line, choices.reason, today)
+    if not eligibility.eligible or choices.resolution not in eligibility.resolutions:
+        return None
+    return eligibility

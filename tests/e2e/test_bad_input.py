@@ -59,7 +59,7 @@ def test_malformed_conversation_ids_are_refused(desk, conversation):
 
 def test_a_stranger_can_neither_read_nor_continue_someone_elses_chat(chat, stack_and_knowledge):
     chat.say("où est ma commande CMD-10001 ?")
-    chat.say("75011")  # the owner is verified in this conversation
+    chat.say("lea.martin@example.fr")  # the owner is verified in this conversation
     url = f"{stack_and_knowledge[0].config.desk_url}/api/conversations/{chat.id}"
     stranger = httpx.get(f"{url}/messages", timeout=30)
     assert stranger.status_code == 403 and stranger.json()["error"] == "not_your_conversation"

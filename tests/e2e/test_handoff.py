@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,7 +13,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from comptoir.stack import PROJECT_ROOT, free_port
-from tests.stack_fixtures import token_client
+from tests.stack_fixtures import start_desk, token_client, wait_for_health
 
 PASSWORD = "correct horse battery"
 
@@ -130,7 +129,7 @@ def test_the_agent_works_the_case_with_notes_canned_replies_and_returns(
     camille = agents[0]
     number = open_return_on(stack_and_knowledge[0], "CMD-10003")
     chat.say("où est ma commande CMD-10003 ?")
-    chat.say("69003")
+    chat.say("tom.bernard@example.fr")
     waiting = chat.text("/request_human")
     assert "attente estimée" in waiting
     ticket = camille.ticket_of(chat.id)
@@ -239,22 +238,9 @@ def closed_desk(stack_and_knowledge, tmp_path_factory):
         "COMPTOIR_DESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('closed')}/desk.db",
         "COMPTOIR_BUSINESS_HOURS": '{"days": [0], "opens": "00:00", "closes": "00:00"}',
     }
-    log = (stack.logs / "closed-desk.log").open("ab")
-    process = subprocess.Popen(
-        [str(stack.config.venv / "bin" / "comptoir"), "desk", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = start_desk(port, env, log=stack.logs / "closed-desk.log")
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
+    wait_for_health(url, 60)
     with token_client(url) as client:
         yield client, env
     process.terminate()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from comptoir.shop.verification import sign_identity
+import time
+
+from tests.helpers import customer_identity
 
 LEA = "lea.martin@example.fr"
 
@@ -16,18 +18,18 @@ def test_happy_path_in_french(chat):
     assert "Paris 11e" in answer
 
 
-def test_happy_path_in_english_with_postcode(chat_factory):
+def test_happy_path_in_english(chat_factory):
     chat = chat_factory(lang="en")
     assert "order number" in chat.text("where is my order?")
-    chat.say("it's CMD-10002")
-    answer = chat.text("SW1A 1AA")
+    assert "email address used for the order" in chat.text("it's CMD-10002")
+    answer = chat.text("james.wilson@example.co.uk")
     assert "Your order CMD-10002 is on its way" in answer
     assert "Chronopost" in answer and "XR10002FR" in answer and "Calais" in answer
 
 
 def test_order_number_in_the_first_message(chat):
     assert "adresse e-mail" in chat.text("bonjour, où en est ma commande n° 10001 ?")
-    assert "CMD-10001 a été livrée" in chat.text("75011")
+    assert "CMD-10001 a été livrée" in chat.text(LEA)
 
 
 def test_wrong_email_and_unknown_order_get_the_same_neutral_answer(chat_factory):
@@ -72,7 +74,7 @@ def test_partial_shipment_lists_what_is_still_to_ship(chat):
 
 def test_lost_parcel_offers_an_inquiry(chat):
     chat.say("où est mon colis CMD-10005 ?")
-    messages = chat.say("33000")
+    messages = chat.say("chloe.petit@example.fr")
     assert "semble bloqué" in messages[-1]["text"]
     assert [b["payload"] for b in messages[-1]["buttons"]] == ["/request_human", "/deny"]
 
@@ -99,11 +101,14 @@ def test_verified_order_is_kept_for_follow_ups(chat):
     assert "Plaid Cévennes" in again and "adresse e-mail" not in again
 
 
-def test_signed_in_shopper_sees_their_orders_as_buttons(desk):
-    body = {
-        "text": "où est ma commande ?",
-        "customer": {"email": LEA, "signature": sign_identity(LEA, "demo-shop-secret")},
-    }
+def signed_in(stack, email: str, ttl: int = 600) -> dict:
+    """What the shop's page sends for its signed-in shopper (docs/orders.md)."""
+    secret = stack.environment()["COMPTOIR_IDENTITY_SECRET"]
+    return customer_identity(email, secret, int(time.time()) + ttl)
+
+
+def test_signed_in_shopper_sees_their_orders_as_buttons(desk, stack_and_knowledge):
+    body = {"text": "où est ma commande ?", "customer": signed_in(stack_and_knowledge[0], LEA)}
     reply = desk.post("/api/conversations/signed-in-1/messages", json=body).json()
     buttons = [b for m in reply["messages"] for b in m["buttons"]]
     assert {b["payload"].split('"')[3] for b in buttons} == {"CMD-10001", "CMD-10004", "CMD-10012"}
@@ -119,4 +124,23 @@ def test_forged_signature_is_ignored(desk):
     reply = desk.post("/api/conversations/forged-1/messages", json=body).json()
     text = "\n".join(m["text"] for m in reply["messages"])
     assert "numéro de commande" in text
+    assert not any(m["buttons"] for m in reply["messages"])
+
+
+def test_signed_in_shopper_asking_for_one_order_gets_it_in_one_step(desk, stack_and_knowledge):
+    body = {
+        "text": "où est ma commande CMD-10004 ?",
+        "customer": signed_in(stack_and_knowledge[0], LEA),
+    }
+    reply = desk.post("/api/conversations/signed-in-2/messages", json=body).json()
+    assert "Veilleuse Luciole" in "\n".join(m["text"] for m in reply["messages"])
+
+
+def test_an_expired_identity_is_ignored(desk, stack_and_knowledge):
+    body = {
+        "text": "où est ma commande ?",
+        "customer": signed_in(stack_and_knowledge[0], LEA, ttl=-60),
+    }
+    reply = desk.post("/api/conversations/signed-in-3/messages", json=body).json()
+    assert "numéro de commande" in "\n".join(m["text"] for m in reply["messages"])
     assert not any(m["buttons"] for m in reply["messages"])

@@ -15,7 +15,7 @@ def payloads(messages: list[dict]) -> dict[str, str]:
 
 
 def test_change_of_mind_within_the_window(chat):
-    verified(chat, "CMD-10001", "75011")
+    verified(chat, "CMD-10001", "lea.martin@example.fr")
     reasons = payloads(chat.say("je veux retourner un article"))
     resolution = payloads(chat.say(reasons["J'ai changé d'avis"]))
     summary = chat.say(resolution["Remboursement"])
@@ -29,7 +29,7 @@ def test_change_of_mind_within_the_window(chat):
 
 
 def test_too_late_is_refused_with_warranty_and_a_person_offered(chat):
-    verified(chat, "CMD-10014", "33000")
+    verified(chat, "CMD-10014", "chloe.petit@example.fr")
     reasons = payloads(chat.say("je souhaite renvoyer ma commande"))
     refused = chat.say(reasons["J'ai changé d'avis"])
     assert "Le délai de rétractation est dépassé" in refused[-1]["text"]
@@ -47,7 +47,7 @@ def to_summary(chat, opening: str, item: str, reason: str, resolution: str) -> l
 
 
 def test_damaged_parcel_gets_a_free_label(chat):
-    verified(chat, "CMD-10015", "69003")
+    verified(chat, "CMD-10015", "tom.bernard@example.fr")
     summary = to_summary(
         chat, "mon colis est arrivé abîmé", "Enceinte Nova", "Abîmé à la livraison", "Échange"
     )
@@ -57,7 +57,7 @@ def test_damaged_parcel_gets_a_free_label(chat):
 
 
 def test_defect_solved_by_the_tip_creates_no_return(chat, desk):
-    verified(chat, "CMD-10017", "SW1A 1AA")
+    verified(chat, "CMD-10017", "james.wilson@example.co.uk")
     reasons = payloads(chat.say("ma veilleuse est en panne, je veux la renvoyer"))
     tip = chat.say(reasons["Défectueux, en panne"])
     assert "trois vérifications" in tip[0]["text"]  # the lamp troubleshooting article
@@ -67,7 +67,7 @@ def test_defect_solved_by_the_tip_creates_no_return(chat, desk):
 
 
 def test_double_confirmation_creates_one_record(chat):
-    verified(chat, "CMD-10015", "69003")
+    verified(chat, "CMD-10015", "tom.bernard@example.fr")
     candle = (
         "je veux retourner un article",
         "Bougie Figuier",

@@ -78,7 +78,7 @@ def test_quick_replies_send_their_choice_then_disappear(context, shop):
     open_chat(page, shop)
     say(page, "où est ma commande CMD-10015 ?")
     wait_for_bot(page, 1)
-    say(page, "69003")
+    say(page, "tom.bernard@example.fr")
     page.get_by_text("CMD-10015").first.wait_for()
     count = bot_messages(page).count()
     say(page, "je veux retourner un article")

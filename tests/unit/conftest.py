@@ -25,3 +25,13 @@ async def desk_store(desk_url: str) -> AsyncIterator[ConversationStore]:
     store = ConversationStore(desk_url)
     yield store
     await store.close()
+
+
+@pytest.fixture
+async def sqlite_desk(tmp_path) -> AsyncIterator[tuple[str, ConversationStore]]:
+    """A migrated SQLite desk database in the test's folder: its URL and its store."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
+    await upgrade_schema(url)
+    store = ConversationStore(url)
+    yield url, store
+    await store.close()

@@ -31,6 +31,8 @@ GROUND = (
     "comptoir.language",
     "comptoir.message_kinds",
     "comptoir.alembic_env",
+    "comptoir.secret_keys",
+    "comptoir.redaction",
 )
 # What each part may import, besides the ground floor and itself.
 ALLOWED: dict[str, tuple[str, ...]] = {

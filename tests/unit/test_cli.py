@@ -12,6 +12,7 @@ import io
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -205,4 +206,6 @@ def test_the_installed_script_and_python_m_run_the_same_command_line(run_dir):
             env={**os.environ, "COMPTOIR_IDENTITY_SECRET": "s" * 32},
         )
         assert done.returncode == 0, done.stderr
-        assert len(done.stdout.strip()) == 64  # an HMAC-SHA256 in hex
+        signature, expires = done.stdout.split()[1::2]
+        assert len(signature) == 64  # an HMAC-SHA256 in hex
+        assert 0 < int(expires) - time.time() <= 3600  # the default and longest life

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import delete
@@ -15,12 +15,7 @@ from comptoir.shop.importer import import_records
 from comptoir.shop.models import VerificationAttempt
 from comptoir.shop.numbers import normalise_order_number
 from comptoir.shop.service import load_order
-from comptoir.shop.verification import (
-    Outcome,
-    identity_is_valid,
-    sign_identity,
-    verify,
-)
+from comptoir.shop.verification import Outcome, Requester, read_proof, verify
 
 
 @pytest.mark.parametrize(
@@ -67,48 +62,13 @@ def test_import_is_idempotent_and_reports_bad_records(shop):
     assert "record 3" in report.errors[0] and "email" in report.errors[0]
 
 
-def test_verification_by_email_or_postcode(shop):
-    conversation = uuid.uuid4().hex
-    assert (
-        verify(shop, conversation, "CMD-10001", "Lea.Martin@example.fr ").outcome
-        is Outcome.VERIFIED
-    )
-    assert verify(shop, conversation, "CMD-10001", "75 011").outcome is Outcome.VERIFIED
-    assert verify(shop, conversation, "CMD-10001", "69003").outcome is Outcome.REJECTED
-    assert verify(shop, conversation, "CMD-99999", "75011").outcome is Outcome.REJECTED
-
-
-def test_three_failures_lock_the_conversation(shop):
-    conversation = uuid.uuid4().hex
-    for _ in range(2):
-        assert verify(shop, conversation, "CMD-10002", "x@y.fr").outcome is Outcome.REJECTED
-    assert verify(shop, conversation, "CMD-10002", "x@y.fr").outcome is Outcome.LOCKED
-    right = verify(shop, conversation, "CMD-10002", "james.wilson@example.co.uk")
-    assert right.outcome is Outcome.LOCKED
-
-
-def test_five_failures_on_one_order_lock_it_for_an_hour_from_any_conversation(shop):
-    now = datetime.now(UTC)
-    for attempt in range(5):
-        verify(shop, f"attacker-{attempt}", "CMD-10008", "guess@x.fr", now=now)
-    owner = verify(shop, "owner", "CMD-10008", "tom.bernard@example.fr", now=now)
-    assert owner.outcome is Outcome.LOCKED
-    later = verify(
-        shop,
-        "owner",
-        "CMD-10008",
-        "tom.bernard@example.fr",
-        now=now + timedelta(hours=1, minutes=1),
-    )
-    assert later.outcome is Outcome.VERIFIED
-
-
-def test_signed_identity():
-    signature = sign_identity("Lea.Martin@example.fr", "s3cret")
-    assert identity_is_valid("lea.martin@example.fr", signature, "s3cret")
-    assert not identity_is_valid("lea.martin@example.fr", signature, "other")
-    assert not identity_is_valid("tom@example.fr", signature, "s3cret")
-    assert not identity_is_valid("", "", "s3cret")
+def test_verification_by_email(shop):
+    """The default proof is the order's e-mail; the postcode alone proves nothing."""
+    asker = Requester(uuid.uuid4().hex, "192.0.2.1")
+    email = read_proof("Lea.Martin@example.fr ")
+    assert verify(shop, asker, "CMD-10001", email).outcome is Outcome.VERIFIED
+    assert verify(shop, asker, "CMD-10001", read_proof("75 011")).outcome is Outcome.REJECTED
+    assert verify(shop, asker, "CMD-99999", email).outcome is Outcome.REJECTED
 
 
 def test_description_of_a_late_order_starts_with_the_delay(shop):

@@ -44,3 +44,12 @@ def test_postgres_and_redis_when_configured():
         "key_prefix": "comptoir",
         "password": "pw",
     }
+
+
+def test_the_action_endpoint_presents_the_token_from_rasas_environment():
+    data = yaml.safe_load(endpoints_yaml(Settings(actions_token="t" * 40)))
+    # Expanded by Rasa from its environment: the token is in neither the file nor argv.
+    assert data["action_endpoint"]["headers"] == {
+        "Authorization": "Bearer ${COMPTOIR_ACTIONS_TOKEN}"
+    }
+    assert "t" * 40 not in endpoints_yaml(Settings(actions_token="t" * 40))

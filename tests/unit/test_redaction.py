@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from comptoir.redaction import iban_valid, luhn_valid, redact
+from comptoir.kb.misses import MissLog
+from comptoir.redaction import iban_valid, luhn_valid, redact, redact_personal
 
 VISA = "4111 1111 1111 1111"  # a well-known test number, Luhn-valid
 MASTERCARD = "5555555555554444"
@@ -70,3 +71,37 @@ def test_ordinary_numbers_are_left_alone(message):
 def test_the_checksums():
     assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
     assert iban_valid(DE_IBAN) and not iban_valid("DE89370400440532013001")
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("écrivez-moi à jean.dupont@example.org svp", "email"),
+        ("rappelez-moi au 06 12 34 56 78", "phone"),
+        ("mon numéro : +33 6 12 34 56 78", "phone"),
+        ("call me on +44 20 7946 0958", "phone"),
+        ("0612345678", "phone"),
+    ],
+)
+def test_personal_details_are_masked_for_the_editors(message, kind):
+    result = redact_personal(message, "fr")
+    assert result.found == {kind}
+    assert "jean.dupont" not in result.text and "12 34" not in result.text
+    assert "7946" not in result.text and "0612345678" not in result.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["où est ma commande CMD-10001 ?", "code postal 75011", "suivi 6A12345678901", "1234 euros"],
+)
+def test_order_numbers_and_postcodes_are_not_personal_details(message):
+    assert redact_personal(message).text == message
+
+
+def test_the_misses_log_keeps_questions_without_the_shopper(tmp_path):
+    log = MissLog(f"sqlite:///{tmp_path / 'misses.db'}")
+    log.record(f"lampes d'aquarium ? jean@example.org, 06 12 34 56 78, {VISA}", "fr", "none", "c")
+    [(question, _, _)] = log.top()
+    assert "aquarium" in question
+    assert "jean@example.org" not in question and "06 12" not in question
+    assert "4111" not in question

@@ -14,6 +14,7 @@ from comptoir.desk.store import Conversation, ConversationStore
 from comptoir.desk.tickets import TicketStore
 from comptoir.desk.votes import Feedback, Satisfaction, VoteStore
 from comptoir.settings import Settings
+from tests.helpers import backdate_ticket
 
 
 @pytest.fixture
@@ -100,3 +101,36 @@ async def test_console_sign_ins_past_their_end_are_removed(desk):
     report = await retention.purge(settings, store.sessions, 365)
     assert report.console_sessions == 1
     assert await accounts.resolve(token) is None
+
+
+async def offline_ticket(store: ConversationStore, age_days: int, outcome: str) -> str:
+    """A conversation whose offline ticket (e-mail and request) is ``age_days`` old:
+    ``resolved`` (answered), ``offline`` (never answered) or ``collecting`` (left
+    before giving both)."""
+    cid = await conversation(store, age_days)
+    tickets = TicketStore(store.sessions)
+    ticket, _ = await tickets.open(cid, "shopper_request", status="collecting")
+    if outcome != "collecting":
+        await tickets.collect(ticket.id, email="lea@example.fr", request="ma lampe grésille")
+    if outcome == "resolved":
+        assert await tickets.close(ticket.id, 1, "resolved")
+    old = datetime.now(UTC) - timedelta(days=age_days)
+    await backdate_ticket(store.sessions, ticket.id, old, closed=outcome == "resolved")
+    return cid
+
+
+async def test_offline_tickets_go_after_their_own_period_live_handoffs_stay(desk):
+    store, settings = desk
+    settings = settings.model_copy(update={"offline_ticket_retention_days": 90})
+    gone = [await offline_ticket(store, 100, o) for o in ("resolved", "offline", "collecting")]
+    kept = [await offline_ticket(store, 30, o) for o in ("resolved", "offline")]
+    waiting = await conversation(store, 100)
+    await TicketStore(store.sessions).open(waiting, "shopper_request")
+    dry = await retention.purge(settings, store.sessions, 365, dry_run=True)
+    assert dry.conversations == 3
+    report = await retention.purge(settings, store.sessions, 365)
+    assert (report.conversations, report.tickets) == (3, 3)
+    for cid in gone:
+        assert await store.history(cid) is None
+    for cid in (*kept, waiting):
+        assert await store.history(cid) is not None

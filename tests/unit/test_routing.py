@@ -13,15 +13,12 @@ import uuid
 from datetime import time
 from typing import Any
 
-import pytest
-
 from comptoir.calendar import BusinessHours
 from comptoir.desk.accounts import AccountStore
 from comptoir.desk.api_models import IncomingMessage
 from comptoir.desk.hub import Hub
 from comptoir.desk.rasa_client import BotUnavailable
 from comptoir.desk.routing import CONSOLE_CHANNEL, MessageRouter
-from comptoir.desk.schema import upgrade_schema
 from comptoir.desk.store import ConversationStore
 from comptoir.desk.tickets import TicketStore
 from comptoir.message_kinds import HANDOFF, REASON_REFUND_OVERDUE
@@ -74,15 +71,6 @@ def bot_says(text: str, **custom: Any) -> dict[str, Any]:
     return {"text": text, "buttons": [], "custom": custom}
 
 
-@pytest.fixture
-async def desk(tmp_path):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
-    await upgrade_schema(url)
-    store = ConversationStore(url)
-    yield url, store
-    await store.close()
-
-
 def make_router(tmp_path, desk, hours: BusinessHours) -> tuple[MessageRouter, FakeBot]:
     url, store = desk
     settings = Settings(run_dir=tmp_path, desk_database_url=url, business_hours=hours)
@@ -121,9 +109,9 @@ def drain(queue: asyncio.Queue[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def test_the_message_is_stored_before_the_bot_sees_it_and_kept_when_the_bot_is_down(
-    tmp_path, desk
+    tmp_path, sqlite_desk
 ):
-    router, bot = make_router(tmp_path, desk, ALWAYS_OPEN)
+    router, bot = make_router(tmp_path, sqlite_desk, ALWAYS_OPEN)
     bot.down = True
     cid = new_id()
 
@@ -140,8 +128,10 @@ async def test_the_message_is_stored_before_the_bot_sees_it_and_kept_when_the_bo
     ]
 
 
-async def test_the_bot_answers_are_stored_and_pushed_after_the_message_is_delivered(tmp_path, desk):
-    router, bot = make_router(tmp_path, desk, ALWAYS_OPEN)
+async def test_the_bot_answers_are_stored_and_pushed_after_the_message_is_delivered(
+    tmp_path, sqlite_desk
+):
+    router, bot = make_router(tmp_path, sqlite_desk, ALWAYS_OPEN)
     bot.replies = [bot_says("Bonjour ! Que puis-je pour vous ?", language="fr")]
     cid = new_id()
     widget = router.hub.subscribe(cid)
@@ -157,8 +147,8 @@ async def test_the_bot_answers_are_stored_and_pushed_after_the_message_is_delive
     assert [item["seq"] for item in drain(widget)] == [1, 2]
 
 
-async def test_a_retried_send_is_neither_stored_nor_relayed_twice(tmp_path, desk):
-    router, bot = make_router(tmp_path, desk, ALWAYS_OPEN)
+async def test_a_retried_send_is_neither_stored_nor_relayed_twice(tmp_path, sqlite_desk):
+    router, bot = make_router(tmp_path, sqlite_desk, ALWAYS_OPEN)
     bot.replies = [bot_says("Bonjour !")]
     cid = new_id()
 
@@ -170,8 +160,10 @@ async def test_a_retried_send_is_neither_stored_nor_relayed_twice(tmp_path, desk
     assert len(await router.store.history(cid)) == 2
 
 
-async def test_a_handoff_opens_a_ticket_pauses_the_bot_and_tells_the_queue_position(tmp_path, desk):
-    router, bot = make_router(tmp_path, desk, ALWAYS_OPEN)
+async def test_a_handoff_opens_a_ticket_pauses_the_bot_and_tells_the_queue_position(
+    tmp_path, sqlite_desk
+):
+    router, bot = make_router(tmp_path, sqlite_desk, ALWAYS_OPEN)
     await sign_in_an_agent(router)
     consoles = router.hub.subscribe(CONSOLE_CHANNEL)
     bot.replies = [
@@ -209,8 +201,8 @@ async def test_a_handoff_opens_a_ticket_pauses_the_bot_and_tells_the_queue_posit
     assert (event["event"], event["message"]["text"]) == ("message", "Vous êtes là ?")
 
 
-async def test_out_of_hours_the_bot_collects_an_email_and_the_request(tmp_path, desk):
-    router, bot = make_router(tmp_path, desk, NEVER_OPEN)
+async def test_out_of_hours_the_bot_collects_an_email_and_the_request(tmp_path, sqlite_desk):
+    router, bot = make_router(tmp_path, sqlite_desk, NEVER_OPEN)
     bot.replies = [bot_says("Je transmets à un conseiller.", kind=HANDOFF, language="fr")]
     cid = new_id()
 
@@ -231,8 +223,8 @@ async def test_out_of_hours_the_bot_collects_an_email_and_the_request(tmp_path, 
     assert ticket.request == "Ma lampe ne s'allume plus depuis hier soir"
 
 
-async def test_a_chat_an_agent_owns_goes_to_the_agent_not_to_the_bot(tmp_path, desk):
-    router, bot = make_router(tmp_path, desk, ALWAYS_OPEN)
+async def test_a_chat_an_agent_owns_goes_to_the_agent_not_to_the_bot(tmp_path, sqlite_desk):
+    router, bot = make_router(tmp_path, sqlite_desk, ALWAYS_OPEN)
     await sign_in_an_agent(router)
     bot.replies = [bot_says("Un conseiller arrive.", kind=HANDOFF, language="fr")]
     cid = new_id()

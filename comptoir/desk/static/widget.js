@@ -1,8 +1,8 @@
 /*! Comptoir chat widget — one script tag, no framework, Shadow DOM.
  * <script src="https://desk.example/widget.js" data-comptoir-url="https://desk.example"
  *         data-lang="fr" async></script>
- * Optional: data-customer-email / data-customer-signature (signed-in shopper),
- * data-color (accent colour), data-position ("right" or "left").
+ * Optional: data-customer-email / data-customer-signature / data-customer-expires
+ * (signed-in shopper), data-color (accent colour), data-position ("right" or "left").
  * Privacy: nothing is stored and no request is made until the shopper opens the chat.
  */
 (function () {
@@ -405,12 +405,29 @@
     });
   }
 
+  // Every answer brings a fresh token: a chat in use never reaches its token's expiry.
   function keepToken(reply) {
-    if (reply && reply.conversation_token && reply.conversation_token !== state.token) {
+    if (reply && reply.conversation_token && reply.conversation_id === state.id &&
+        reply.conversation_token !== state.token) {
       state.token = reply.conversation_token;
       store.set("token", state.token);
       if (!state.socket) connect();
     }
+  }
+
+  /** The desk no longer knows this device (token expired): a new chat, same outbox. */
+  function restart() {
+    if (state.socket) {
+      state.socket.onclose = null;
+      state.socket.close();
+      state.socket = null;
+    }
+    state.id = "w-" + uid();
+    state.token = null;
+    state.lastSeq = 0;
+    state.seen = {};
+    store.set("id", state.id);
+    store.set("token", null);
   }
 
   function saveOutbox() {
@@ -449,6 +466,7 @@
     if (langChosen) body.lang_chosen = true;
     if (data.customerEmail && data.customerSignature) {
       body.customer = { email: data.customerEmail, signature: data.customerSignature };
+      if (/^\d+$/.test(data.customerExpires || "")) body.customer.expires = Number(data.customerExpires);
     }
     api("POST", "/messages", body)
       .then(function (response) {
@@ -457,18 +475,26 @@
         });
       })
       .then(function (result) {
-        state.outbox.shift();
-        saveOutbox();
+        var reply = result.reply || {};
         state.sending = false;
         typing.hidden = true;
+        if (result.status === 403 && !item.fresh) {
+          item.fresh = true; // sent again once, as the first message of a new chat
+          restart();
+          flush();
+          return;
+        }
+        state.outbox.shift();
+        saveOutbox();
         state.retry = 0;
         showStatus("");
-        var reply = result.reply || {};
         keepToken(reply);
-        if (result.status >= 400 && result.status !== 503) {
+        if (result.status >= 400 && !reply.messages) {
           var mine = log.querySelector('[data-client="' + item.client_id + '"]');
           if (mine) mine.remove();
-          note(t("refused") + (reply.detail ? " (" + reply.detail + ")" : ""));
+          // Too many messages: the desk's polite sentence, and the text back in the box.
+          if (result.status === 429 && !input.value && !item.label) input.value = item.text;
+          note(reply.message || t("refused") + (reply.detail ? " (" + reply.detail + ")" : ""));
         } else {
           var own = log.querySelector('[data-client="' + item.client_id + '"]');
           if (own) own.classList.remove("pending");
@@ -506,9 +532,11 @@
   function poll() {
     return api("GET", "/messages?after=" + state.lastSeq)
       .then(function (response) {
+        if (response.status === 403) restart();
         return response.ok ? response.json() : { messages: [] };
       })
       .then(function (history) {
+        keepToken(history);
         (history.messages || []).forEach(function (m) {
           show(m, true);
         });

@@ -71,6 +71,17 @@ def load_tracker(name: str, **slots: Any) -> Tracker:
     return Tracker.from_dict(state)
 
 
+def proved(tracker: Tracker) -> Tracker:
+    """Record in the shop database that the tracker's conversation proved its
+    ``verified_order`` (the actions check the database, not only the slot)."""
+    from comptoir.shop.service import open_session
+    from comptoir.shop.verification import Requester, record_signed_in
+
+    with open_session(get_settings().shop_db_url) as session:
+        record_signed_in(session, Requester(tracker.sender_id), tracker.get_slot("verified_order"))
+    return tracker
+
+
 async def run_action(action: Action, tracker: Tracker) -> Outcome:
     """Run the action as the action server would, with the bot's real domain."""
     dispatcher = CollectingDispatcher()

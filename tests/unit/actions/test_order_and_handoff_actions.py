@@ -5,11 +5,12 @@ from __future__ import annotations
 from actions.handoff import ActionHumanHandoff
 from actions.orders import ActionOrderStatusAnswer, ActionOrderStatusStart, ValidateOrderStatusForm
 from comptoir.settings import get_settings
-from tests.unit.actions.conftest import load_tracker, run_action
+from tests.unit.actions.conftest import load_tracker, proved, run_action
 
 
 async def test_a_late_order_opens_with_the_delay_and_an_apology(shop_url):
-    outcome = await run_action(ActionOrderStatusStart(), load_tracker("order_status_late"))
+    tracker = proved(load_tracker("order_status_late"))
+    outcome = await run_action(ActionOrderStatusStart(), tracker)
     assert outcome.texts[0].startswith("Votre commande CMD-10003 est en retard")
     assert "Toutes nos excuses" in outcome.texts[0]
     assert outcome.customs[-1]["kind"] == "order_status"

@@ -11,7 +11,7 @@ from actions.return_status import ActionReturnStatus
 from actions.returns import ActionReturnFlow
 from comptoir.shop.db import sessions
 from comptoir.shop.returns import returns_of
-from tests.unit.actions.conftest import knowledge_base, load_tracker, run_action
+from tests.unit.actions.conftest import knowledge_base, load_tracker, proved, run_action
 
 
 def numbers_of(url: str, order: str) -> list[str]:
@@ -35,7 +35,7 @@ async def test_return_status_of_an_unverified_order_asks_for_the_order_first(sho
 
 
 async def test_a_late_change_of_mind_is_refused_with_the_guarantee_and_a_person(shop_url):
-    outcome = await run_action(ActionReturnFlow(), load_tracker("return_late_changed_mind"))
+    outcome = await run_action(ActionReturnFlow(), proved(load_tracker("return_late_changed_mind")))
     assert outcome.text.startswith("Le délai de rétractation est dépassé : il se terminait le")
     assert "la garantie légale s'applique" in outcome.text
     assert outcome.buttons == {
@@ -52,14 +52,14 @@ async def test_a_late_change_of_mind_is_refused_with_the_guarantee_and_a_person(
 
 
 async def test_the_same_refusal_in_english(shop_url):
-    tracker = load_tracker("return_late_changed_mind", language="en")
+    tracker = proved(load_tracker("return_late_changed_mind", language="en"))
     outcome = await run_action(ActionReturnFlow(), tracker)
     assert outcome.text.startswith("The withdrawal period is over: it ended on")
     assert set(outcome.buttons) == {"It's faulty", "Talk to an agent"}
 
 
 async def test_a_defect_without_a_tip_goes_straight_to_the_resolution(shop_url):
-    tracker = load_tracker("return_late_changed_mind")
+    tracker = proved(load_tracker("return_late_changed_mind"))
     tracker.latest_message["entities"] = [{"entity": "return_reason", "value": "defective"}]
     outcome = await run_action(ActionReturnFlow(), tracker)
     assert outcome.texts == ["Que souhaitez-vous ?"]
@@ -70,7 +70,7 @@ async def test_a_defect_without_a_tip_goes_straight_to_the_resolution(shop_url):
 
 
 async def test_the_summary_states_the_rule_the_dates_and_the_label_cost(shop_url):
-    tracker = load_tracker("return_confirm", return_step="resolution")
+    tracker = proved(load_tracker("return_confirm", return_step="resolution"))
     tracker.latest_message["intent"] = {"name": "start_return"}
     outcome = await run_action(ActionReturnFlow(), tracker)
     (summary,) = outcome.texts
@@ -82,7 +82,7 @@ async def test_the_summary_states_the_rule_the_dates_and_the_label_cost(shop_url
 
 
 async def test_confirming_creates_one_return_with_its_number(shop_url):
-    outcome = await run_action(ActionReturnFlow(), load_tracker("return_confirm"))
+    outcome = await run_action(ActionReturnFlow(), proved(load_tracker("return_confirm")))
     (created,) = outcome.customs
     assert created["kind"] == "return_created" and created["created"] is True
     assert re.fullmatch(r"R-\d{4}-\d{6}", created["return_number"])
@@ -90,7 +90,7 @@ async def test_confirming_creates_one_return_with_its_number(shop_url):
     assert "10 jours après réception" in outcome.text
     assert outcome.slots["return_step"] is None
     # confirming again gives back the open return instead of a second one
-    again = await run_action(ActionReturnFlow(), load_tracker("return_confirm"))
+    again = await run_action(ActionReturnFlow(), proved(load_tracker("return_confirm")))
     assert again.customs == [
         {"kind": "return_created", "return_number": created["return_number"], "created": False}
     ]
@@ -99,7 +99,7 @@ async def test_confirming_creates_one_return_with_its_number(shop_url):
 
 
 async def test_saying_no_to_the_summary_creates_nothing(shop_url):
-    tracker = load_tracker("return_confirm")
+    tracker = proved(load_tracker("return_confirm"))
     tracker.latest_message["intent"] = {"name": "deny"}
     outcome = await run_action(ActionReturnFlow(), tracker)
     assert outcome.texts == ["D'accord, je n'ouvre pas de retour."]
@@ -113,7 +113,9 @@ def knowledge(monkeypatch):
 
 
 async def test_a_faulty_night_light_gets_the_troubleshooting_tip_first(shop_url, knowledge):
-    outcome = await run_action(ActionReturnFlow(), load_tracker("return_defective_night_light"))
+    outcome = await run_action(
+        ActionReturnFlow(), proved(load_tracker("return_defective_night_light"))
+    )
     assert outcome.texts == [
         "First, a tip that often solves it:\nThree checks: the bulb, the plug…",
         "Did that solve it?",
@@ -125,11 +127,13 @@ async def test_a_faulty_night_light_gets_the_troubleshooting_tip_first(shop_url,
 
 def answering_the_tip(intent: str):
     """The night light's tracker when the shopper answers "did that solve it?"."""
-    tracker = load_tracker(
-        "return_defective_night_light",
-        return_sku="NIGHT-LUCIOLE",
-        return_reason="defective",
-        return_step="troubleshooting",
+    tracker = proved(
+        load_tracker(
+            "return_defective_night_light",
+            return_sku="NIGHT-LUCIOLE",
+            return_reason="defective",
+            return_step="troubleshooting",
+        )
     )
     tracker.latest_message.update(intent={"name": intent}, entities=[])
     return tracker
@@ -157,14 +161,15 @@ async def test_an_unreadable_policy_apologises_and_offers_a_person(shop_url, mon
     from comptoir.settings import get_settings
 
     get_settings.cache_clear()
-    outcome = await run_action(ActionReturnFlow(), load_tracker("return_confirm"))
+    outcome = await run_action(ActionReturnFlow(), proved(load_tracker("return_confirm")))
     assert "Je ne peux pas traiter les retours pour le moment" in outcome.text
     assert outcome.buttons == {"Parler à un conseiller": "/request_human"}
     assert numbers_of(shop_url, "CMD-10001") == []
 
 
 async def test_an_overdue_refund_is_apologised_for_and_goes_to_a_person(shop_url):
-    outcome = await run_action(ActionReturnStatus(), load_tracker("return_status_overdue"))
+    tracker = proved(load_tracker("return_status_overdue"))
+    outcome = await run_action(ActionReturnStatus(), tracker)
     first, overdue = outcome.messages
     assert re.match(r"Retour R-\d{4}-\d{6} : reçu\. Étapes : demandé \(", first["text"])
     assert "Remboursement promis au plus tard le" in first["text"]
@@ -174,6 +179,13 @@ async def test_an_overdue_refund_is_apologised_for_and_goes_to_a_person(shop_url
 
 
 async def test_an_order_without_returns_says_so(shop_url):
-    tracker = load_tracker("return_status_overdue", verified_order="CMD-10001")
+    tracker = proved(load_tracker("return_status_overdue", verified_order="CMD-10001"))
     outcome = await run_action(ActionReturnStatus(), tracker)
     assert outcome.texts == ["Aucun retour n'est ouvert pour la commande CMD-10001."]
+
+
+async def test_a_verified_order_slot_without_proof_in_the_database_tells_nothing(shop_url):
+    """A slot set by a forged tracker is not proof: the returns stay unsaid."""
+    outcome = await run_action(ActionReturnStatus(), load_tracker("return_status_overdue"))
+    assert outcome.texts == ["Je dois d'abord retrouver votre commande."]
+    assert not any("R-" in text for text in outcome.texts)

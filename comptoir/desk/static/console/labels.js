@@ -99,6 +99,13 @@ const CODE_WORDS = {
     fr: ["français", "French"],
     en: ["anglais", "English"],
   },
+  // Which limit stopped an order check (comptoir/shop/verification.py LIMITS).
+  lockout_limit: {
+    conversation: ["Trop d'essais dans une même conversation", "Too many tries in one conversation"],
+    address: ["Trop d'essais depuis une même adresse en une heure", "Too many tries from one address in an hour"],
+    order_address: ["Trop d'essais sur une commande depuis une même adresse", "Too many tries on one order from one address"],
+    global: ["Trop d'essais en tout : vérifications suspendues pour tous", "Too many tries overall: checks paused for everyone"],
+  },
   // What the editors' preview says the bot would do (comptoir/kb preview).
   decision: {
     answer: ["Le bot répond avec cet article", "The bot answers with this article"],
@@ -118,6 +125,7 @@ const UNKNOWN_WORDS = {
   role: ["compte", "account"],
   language: ["autre langue", "other language"],
   decision: ["Réponse du bot inconnue", "Unknown bot decision"],
+  lockout_limit: ["Limite de vérification atteinte", "Verification limit reached"],
 };
 
 const SENTENCES = {
@@ -130,6 +138,7 @@ const SENTENCES = {
   password: ["Mot de passe", "Password"],
   signInButton: ["Se connecter", "Sign in"],
   badCredentials: ["Identifiant ou mot de passe incorrect.", "Wrong user name or password."],
+  tooManyAttempts: ["Trop de tentatives de connexion : réessayez dans {seconds} s.", "Too many sign-in attempts: try again in {seconds} s."],
   who: ["{name} ({role})", "{name} ({role})"],
   queue: ["File d'attente", "Queue"],
   queueEmpty: ["Personne n'attend.", "Nobody is waiting."],
@@ -211,6 +220,10 @@ const SENTENCES = {
   votesTitle: ["Avis des clients par article", "Shoppers' votes by article"],
   helpful: ["Utile", "Helpful"],
   notHelpful: ["Pas utile", "Not helpful"],
+  lockoutsTitle: ["Vérifications de commande bloquées (24 h)", "Order checks locked (24 h)"],
+  lockoutsEmpty: ["Aucun blocage aujourd'hui.", "No lockout today."],
+  lockoutDetails: ["adresse {address} · commande {order} · conversation {conversation}", "address {address} · order {order} · conversation {conversation}"],
+  unknownAddress: ["inconnue", "unknown"],
 };
 
 function mapValues(table, transform) {

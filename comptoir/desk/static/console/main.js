@@ -5,10 +5,12 @@ import { api, setCsrf } from "./api.js";
 import { $ } from "./dom.js";
 import * as editorPage from "./editor.js";
 import { label, mountLanguageSwitch, onLanguageChange, t } from "./i18n.js";
+import * as lockoutsPage from "./lockouts.js";
 import * as queuePage from "./queue.js";
 
 const PAGES = [
   { roles: ["agent", "admin"], page: queuePage },
+  { roles: ["agent", "admin"], page: lockoutsPage },
   { roles: ["editor", "admin"], page: editorPage },
 ];
 
@@ -35,7 +37,10 @@ $("login").addEventListener("submit", (event) => {
   event.preventDefault();
   api("POST", "/login", { username: $("username").value, password: $("password").value }).then((data) => {
     if (data.status === 200) start(data);
-    else {
+    else if (data.status === 429) {
+      delete $("login-error").dataset.i18n; // the wait is for now, not for a language switch
+      $("login-error").textContent = t("tooManyAttempts", { seconds: data.retry_after || 1 });
+    } else {
       $("login-error").dataset.i18n = "badCredentials"; // follows a language switch
       $("login-error").textContent = t("badCredentials");
     }
