@@ -25,13 +25,18 @@ from dataclasses import dataclass, field
 
 from comptoir.i18n import Bilingual
 
-CARD = re.compile(r"(?<![\w-])[2-6](?:[ -]?\d){12,18}(?![\w-])")
-IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])")
+# Between the digits: spaces (also the no-break ones French apps paste), dots, dashes
+# or slashes, up to three; the number may follow a word ("carte4111…").
+CARD = re.compile(r"(?<!\d)[2-6](?:[\s.\-/\u00a0\u202f]{0,3}\d){12,18}(?!\d)")
+IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])")
 NAMED_CODE = re.compile(
-    r"(?i)\b(cvv2?|cvc2?|cryptogramme(?:\s+visuel)?|code\s+de\s+s[ée]curit[ée]|security\s+code)"
+    r"(?i)\b(cvv2?|cvc2?|crypto(?:gramme)?(?:\s+visuel)?|code\s+de\s+s[ée]curit[ée]|security\s+code)"
     r"(\W{0,5}(?:est|is|:|=)?\W{0,3})(\d{3,4})\b"
 )
-CODE_AFTER_CARD = re.compile(r"^(\D{0,25}?)(?<!\d)(\d{3,4})(?!\d)")
+# The code may come after the expiry date ("… exp 12/27 123").
+CODE_AFTER_CARD = re.compile(
+    r"^(\D{0,25}?(?:\d{1,2}\s*/\s*\d{2,4}\D{0,25}?)?)(?<!\d)(\d{3,4})(?!\d)"
+)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # 9 to 15 digits, spaces, dots or dashes between them, maybe "+33" or "+33 (0)" first:
 # a French "06 12 34 56 78" or "+33 6 12 34 56 78", a British "+44 20 7946 0958".
@@ -80,7 +85,7 @@ def luhn_valid(digits: str) -> bool:
 
 def iban_valid(candidate: str) -> bool:
     """ISO 13616: move the first four characters to the end, letters to numbers, mod 97."""
-    compact = candidate.replace(" ", "").upper()
+    compact = candidate.replace(" ", "").replace("-", "").upper()
     if not 15 <= len(compact) <= 34 or not compact[:2].isalpha():
         return False
     rearranged = compact[4:] + compact[:4]
@@ -129,7 +134,7 @@ def _mask_ibans(text: str, placeholder: str) -> tuple[str, int]:
             continue
         candidate = match.group()
         for end in range(len(candidate), 14, -1):
-            boundary = end == len(candidate) or candidate[end] == " "
+            boundary = end == len(candidate) or candidate[end] in " -"
             if boundary and iban_valid(candidate[:end]):
                 pieces.append(text[position : match.start()] + placeholder)
                 position = match.start() + end

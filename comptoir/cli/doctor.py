@@ -124,11 +124,21 @@ def check_desk_interface(settings: Settings) -> Iterator[Check]:
             f"COMPTOIR_TRUSTED_PROXIES trusts every address ({', '.join(wide)}): anyone "
             "could choose the client address the rate limits count. List your proxies only.",
         )
-    if is_loopback(host):
+    if is_loopback(host) and not settings.trusted_proxies:
+        yield Check(
+            "desk_host",
+            UNSAFE,
+            f"The desk listens on {host} but COMPTOIR_TRUSTED_PROXIES is empty: behind your "
+            "reverse proxy every shopper and agent would count as that one address, so one "
+            "abuser would trip the limits (and the console sign-in backoff) for everyone. "
+            'Set COMPTOIR_TRUSTED_PROXIES, e.g. \'["127.0.0.1", "::1"]\'.',
+        )
+    elif is_loopback(host):
         yield Check(
             "desk_host",
             OK,
-            f"The desk listens on {host} only; publish it through a TLS reverse proxy.",
+            f"The desk listens on {host} only, behind the trusted proxies "
+            f"{', '.join(settings.trusted_proxies)}; publish it through TLS.",
         )
     elif not settings.trusted_proxies:
         yield Check(

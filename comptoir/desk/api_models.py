@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -73,6 +74,20 @@ class IncomingSatisfaction(BaseModel):
 
     score: int = Field(ge=1, le=5)
     comment: str = Field("", max_length=1000)
+
+
+def read_json_object(raw: bytes | None) -> dict[str, Any] | None:
+    """The request body as a JSON object, or ``None`` when it is not one.
+
+    JSON may carry a lone surrogate (``"\\ud800"``), which no database can store: such
+    a body is refused here like any malformed one, rather than failing later as a 500.
+    """
+    try:
+        body = json.loads(raw or b"")
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeError, RecursionError):
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def describe_validation_error(error: ValidationError, max_chars: int) -> str:

@@ -15,6 +15,7 @@ from sanic import Blueprint, HTTPResponse, Request, Websocket, file
 from sanic import json as json_response
 
 from comptoir.desk.accounts import Agent
+from comptoir.desk.api_models import read_json_object
 from comptoir.desk.canned import load_canned, render
 from comptoir.desk.errors import error
 from comptoir.desk.guards import CHAT_ROLES, COOKIE, require_account
@@ -35,11 +36,7 @@ NOT_YOUR_RETURN = (
 def _body(request: Request) -> dict[str, Any]:
     """The JSON object sent by the console page (``{}`` for anything else: each route
     then refuses the missing field with its own message)."""
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return body if isinstance(body, dict) else {}
+    return read_json_object(request.body or b"{}") or {}
 
 
 @console.get("/")

@@ -31,25 +31,45 @@ def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
     return any(ip in network for network in _networks(trusted))
 
 
+def limit_key(address: str) -> str:
+    """The address as limits count it: one IPv6 host usually holds a whole /64, so an
+    IPv6 address counts as its /64; an IPv4-mapped IPv6 address as its IPv4."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address.strip()[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _header_values(request: Request, name: str) -> list[str]:
+    """Every comma-separated value of every line of a header, in order: some proxies
+    add a line of their own rather than appending to the client's."""
+    lines = request.headers.getall(name, [])
+    return [value.strip() for line in lines for value in line.split(",") if value.strip()]
+
+
 def client_address(request: Request, trusted_proxies: list[str]) -> str:
-    """The address of the client: the peer, or the first untrusted hop a trusted proxy
-    reported (rightmost first)."""
+    """The client, as limits count it: the peer, or the first untrusted hop a trusted
+    proxy reported (rightmost first), IPv6 grouped per /64 (see ``limit_key``)."""
     peer = request.ip or ""
     trusted = tuple(trusted_proxies)
     if not trusted or not _is_trusted(peer, trusted):
-        return peer
-    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",")]
-    for hop in reversed([hop for hop in hops if hop]):
+        return limit_key(peer)
+    for hop in reversed(_header_values(request, "x-forwarded-for")):
         if not _is_trusted(hop, trusted):
-            return hop
-    return peer
+            return limit_key(hop)
+    return limit_key(peer)
 
 
 def request_scheme(request: Request, trusted_proxies: list[str]) -> str:
     """``https`` when the browser used TLS, whether to us or to a trusted proxy."""
     trusted = tuple(trusted_proxies)
     if trusted and _is_trusted(request.ip or "", trusted):
-        forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-        if forwarded in ("http", "https"):
-            return forwarded
+        forwarded = _header_values(request, "x-forwarded-proto")
+        if forwarded and forwarded[-1].lower() in ("http", "https"):
+            return forwarded[-1].lower()  # the value the trusted proxy itself added
     return request.scheme

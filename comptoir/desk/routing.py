@@ -39,7 +39,7 @@ from comptoir.desk.tickets import TicketStore, TicketView, summarise
 from comptoir.desk.webhook import WebhookSender
 from comptoir.language import choose_language
 from comptoir.message_kinds import HANDOFF, REASON_SHOPPER_REQUEST
-from comptoir.redaction import NOTICE
+from comptoir.redaction import NOTICE, redact
 from comptoir.settings import Settings
 
 log = logging.getLogger("comptoir.desk")
@@ -326,7 +326,7 @@ class MessageRouter:
         stored = await self.store.append(
             ticket.conversation_id,
             "agent",
-            text,
+            redact(text, ticket.language).text,  # an agent may paste payment details too
             language=ticket.language,
             payload={"custom": custom},
         )

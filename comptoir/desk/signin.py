@@ -18,7 +18,6 @@ own: the wait then applies per process).
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from sanic import HTTPResponse, Request
 from sanic import json as json_response
 
 from comptoir.desk.accounts import AccountStore
+from comptoir.desk.api_models import read_json_object
 from comptoir.desk.errors import error
 from comptoir.desk.guards import COOKIE
 from comptoir.desk.proxy import client_address, request_scheme
@@ -133,11 +133,7 @@ def throttle_of(request: Request) -> SignInThrottle:
 
 
 def _credentials(request: Request) -> tuple[str, str]:
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        body = {}
-    body = body if isinstance(body, dict) else {}
+    body = read_json_object(request.body or b"{}") or {}
     return str(body.get("username", "")), str(body.get("password", ""))
 
 

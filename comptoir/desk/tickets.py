@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from comptoir.desk.db import Base, as_utc, utc_now
 from comptoir.desk.store import StoredMessage
 from comptoir.message_kinds import ORDER_STATUS
+from comptoir.redaction import redact
 
 # While a ticket is in one of these, the bot is silent in its conversation.
 OPEN_STATUSES = ("waiting", "claimed", "collecting")
@@ -251,7 +252,10 @@ class TicketStore:
         """Keep a private note for the team."""
         async with self._sessions.begin() as session:
             note = TicketNote(
-                ticket_id=ticket_id, agent_name=agent_name, text=text[:2000], created_at=utc_now()
+                ticket_id=ticket_id,
+                agent_name=agent_name,
+                text=redact(text[:2000]).text,
+                created_at=utc_now(),
             )
             session.add(note)
             await session.flush()

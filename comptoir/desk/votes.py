@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from comptoir.desk.db import Base, utc_now
 from comptoir.desk.store import Conversation, Message
+from comptoir.redaction import redact, redact_personal
 
 
 class Feedback(Base):
@@ -79,7 +80,7 @@ class VoteStore:
         vote_row = Feedback(
             conversation_id=conversation_id,
             article_id=article_id,
-            question=question[:500],
+            question=_screened(question[:500]),
             vote=vote,
         )
         return await self._add_if(was_shown, vote_row)
@@ -107,7 +108,7 @@ class VoteStore:
             return not await _rated(session, conversation_id)
 
         score_row = Satisfaction(
-            conversation_id=conversation_id, score=score, comment=comment[:1000]
+            conversation_id=conversation_id, score=score, comment=_screened(comment[:1000])
         )
         return await self._add_if(exists, score_row)
 
@@ -130,3 +131,9 @@ async def _rated(session: AsyncSession, conversation_id: str) -> bool:
         select(Satisfaction.id).where(Satisfaction.conversation_id == conversation_id).limit(1)
     )
     return found is not None
+
+
+def _screened(text: str) -> str:
+    """Free text a shopper typed beside a vote or a score: kept without payment
+    details, e-mail addresses or phone numbers (owners read it in aggregate)."""
+    return redact_personal(redact(text).text).text

@@ -23,6 +23,7 @@ from comptoir.desk.api_models import (
     IncomingMessage,
     IncomingSatisfaction,
     describe_validation_error,
+    read_json_object,
 )
 from comptoir.desk.conversation_tokens import conversation_refusal, token_for
 from comptoir.desk.errors import error
@@ -49,12 +50,9 @@ def _parse(
     problem = conversation_refusal(request, conversation_id, token=False)
     if problem is not None:
         return None, problem
-    try:
-        body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        return None, error(400, "invalid_json", "the body must be a JSON object")
-    if not isinstance(body, dict):
-        return None, error(400, "invalid_json", "the body must be a JSON object")
+    body = read_json_object(request.body)
+    if body is None:
+        return None, error(400, "invalid_json", "the body must be a JSON object (valid UTF-8)")
     try:
         parsed = model.model_validate(body)
     except ValidationError as invalid:

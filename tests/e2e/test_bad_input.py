@@ -28,6 +28,8 @@ def post(desk, conversation: str, body: bytes | dict, **kwargs):
         ({"text": 42}, "invalid_message", "must be a string"),
         (b"{not json", "invalid_json", "JSON object"),
         (b"[1, 2]", "invalid_json", "JSON object"),
+        # A lone surrogate is valid JSON but no database can store it: refused, no 500.
+        (b'{"text": "bonjour \\ud800"}', "invalid_json", "valid UTF-8"),
     ],
 )
 def test_bad_bodies_are_refused_with_a_reason(desk, body, code, detail):

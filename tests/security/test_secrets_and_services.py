@@ -281,23 +281,28 @@ def test_rasa_log_keeps_no_message_text(stack_and_knowledge, chat):
 
 
 # ------------------------------------------------------------ the production checklist
-def test_doctor_flags_a_published_secret(tmp_path):
-    """Attack 1 (the checklist): `comptoir doctor` names a known secret and fails."""
+def run_doctor(tmp_path: Path, *args: str, **changes: str) -> subprocess.CompletedProcess:
+    """`comptoir doctor` on a safe production configuration, with ``changes``."""
     env = bare_env(
         tmp_path,
         safe_secrets(),
-        COMPTOIR_IDENTITY_SECRET="demo-shop-secret",
         COMPTOIR_ALLOWED_ORIGINS='["https://shop.example"]',
+        COMPTOIR_TRUSTED_PROXIES='["127.0.0.1", "::1"]',
+        **changes,
     )
-    done = subprocess.run(
-        [COMPTOIR, "doctor"], env=env, cwd=tmp_path, capture_output=True, text=True
+    return subprocess.run(
+        [COMPTOIR, "doctor", *args], env=env, cwd=tmp_path, capture_output=True, text=True
     )
+
+
+def test_doctor_flags_a_published_secret(tmp_path):
+    """Attack 1 (the checklist): `comptoir doctor` names a known secret and fails."""
+    done = run_doctor(tmp_path, COMPTOIR_IDENTITY_SECRET="demo-shop-secret")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "COMPTOIR_IDENTITY_SECRET" in done.stdout
-    report = subprocess.run(
-        [COMPTOIR, "doctor", "--json"], env=env, cwd=tmp_path, capture_output=True, text=True
+    data = json.loads(
+        run_doctor(tmp_path, "--json", COMPTOIR_IDENTITY_SECRET="demo-shop-secret").stdout
     )
-    data = json.loads(report.stdout)
     assert data["ok"] is False
     assert any(
         c["status"] == "unsafe" and "COMPTOIR_IDENTITY_SECRET" in c["message"]
@@ -307,9 +312,6 @@ def test_doctor_flags_a_published_secret(tmp_path):
 
 def test_doctor_passes_a_safe_configuration(tmp_path):
     """Attack 1 (the checklist): a safe production configuration passes, exit 0."""
-    env = bare_env(tmp_path, safe_secrets(), COMPTOIR_ALLOWED_ORIGINS='["https://shop.example"]')
-    done = subprocess.run(
-        [COMPTOIR, "doctor"], env=env, cwd=tmp_path, capture_output=True, text=True
-    )
+    done = run_doctor(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "OK" in done.stdout

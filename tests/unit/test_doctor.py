@@ -12,7 +12,11 @@ SAFE = {spec.field: f"{spec.field}-Zr4_vQ9-x8TqL2mNw7pYc3sHd6fJb1" for spec in S
 
 
 def safe(tmp_path: Path, **changes) -> Settings:
-    base = {"run_dir": tmp_path / "run", "allowed_origins": ["https://shop.example"]}
+    base = {
+        "run_dir": tmp_path / "run",
+        "allowed_origins": ["https://shop.example"],
+        "trusted_proxies": ["127.0.0.1", "::1"],
+    }
     return Settings(**(base | SAFE | changes))
 
 
@@ -34,6 +38,7 @@ def test_each_unsafe_setting_is_named(tmp_path):
         identity_secret="",
         allowed_origins=["*"],
         desk_host="0.0.0.0",
+        trusted_proxies=[],
         actions_host="0.0.0.0",
         rasa_url="http://10.0.0.5:5005",
         retention_days=0,
@@ -82,3 +87,9 @@ def test_run_files_readable_by_others_are_named(tmp_path):
 def test_loopback():
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("[::1]")
     assert not is_loopback("0.0.0.0") and not is_loopback("shop.example") and not is_loopback("")
+
+
+def test_a_loopback_desk_without_trusted_proxies_is_flagged(tmp_path):
+    """Behind a proxy, everyone would share one address for the limits (review finding)."""
+    assert "desk_host" in unsafe_ids(safe(tmp_path, trusted_proxies=[]))
+    assert "desk_host" not in unsafe_ids(safe(tmp_path))

@@ -105,3 +105,32 @@ def test_the_misses_log_keeps_questions_without_the_shopper(tmp_path):
     assert "aquarium" in question
     assert "jean@example.org" not in question and "06 12" not in question
     assert "4111" not in question
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ma carte 4111\u00a01111\u00a01111\u00a01111",  # no-break spaces, pasted from a bank app
+        "ma carte 4111\u202f1111\u202f1111\u202f1111",  # narrow no-break spaces
+        "4111.1111.1111.1111",
+        "4111 - 1111 - 1111 - 1111",
+        "carte4111111111111111",
+    ],
+)
+def test_card_numbers_in_the_other_ways_shoppers_write_them(message):
+    result = redact(message)
+    assert "card" in result.found
+    assert not any(run in result.text for run in ("1111", "4111"))
+
+
+def test_the_code_after_the_expiry_date_and_the_short_crypto_are_masked():
+    after_expiry = redact(f"{VISA} exp 12/27 123")
+    assert "123" not in after_expiry.text and after_expiry.found == {"card", "code"}
+    assert "12/27" in after_expiry.text  # the expiry date alone is not a secret
+    crypto = redact("crypto: 456")
+    assert "456" not in crypto.text and crypto.found == {"code"}
+
+
+def test_an_iban_written_with_hyphens_is_masked():
+    result = redact("FR76-3000-6000-0112-3456-7890-189 merci")
+    assert result.found == {"iban"} and result.text == "[IBAN masqué] merci"
