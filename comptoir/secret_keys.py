@@ -142,6 +142,11 @@ def write_private(path: Path, text: str) -> None:
         out.write(text)
 
 
+def new_secret() -> str:
+    """A fresh random secret, long enough for every check here (43 URL-safe characters)."""
+    return secrets.token_urlsafe(32)
+
+
 def demo_secrets(settings: Settings) -> dict[str, str]:
     """In demo mode, the environment variables to add for every secret not set: kept
     in ``run_dir/secrets.env``, generated there on the first run. Nothing otherwise."""
@@ -154,11 +159,7 @@ def demo_secrets(settings: Settings) -> dict[str, str]:
     path = settings.run_dir / SECRETS_FILE
     kept = read_secrets_file(path)
     usable = {name: value for name, value in kept.items() if weakness(value) is None}
-    added = {
-        spec.env: usable.get(spec.env) or secrets.token_urlsafe(32)
-        for spec in SECRETS
-        if spec.env not in usable
-    }
+    added = {spec.env: new_secret() for spec in SECRETS if spec.env not in usable}
     if added:
         lines = [
             "# Demo-mode secrets of `make run`, generated once. Never use them in production.",

@@ -30,6 +30,7 @@ from comptoir.secret_keys import (
     SecretsRefused,
     demo_secrets,
     make_run_dir_private,
+    new_secret,
     secret_problems,
     write_private,
 )
@@ -79,9 +80,7 @@ class StackConfig:
 
 def random_secrets() -> dict[str, str]:
     """Fresh random values for every secret, as environment variables (test stacks)."""
-    import secrets
-
-    return {spec.env: secrets.token_urlsafe(32) for spec in SECRETS}
+    return {spec.env: new_secret() for spec in SECRETS}
 
 
 def isolated_stack(
