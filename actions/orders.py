@@ -7,6 +7,9 @@ for the proof the shop accepts (``order_proof``); ``validate_order_status_form``
 extracts the order number and the proof and checks them for this conversation and
 client address (the desk's ``client_address`` metadata); ``action_order_status_answer``
 describes the verified order, once the database confirms this conversation proved it.
+When the shopper came for a return (asked for it, or typed it in words the classifier
+took for an order question), the verified order goes to that task instead of a status
+(``actions/tasks.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import ComptoirAction, Dispatcher, Events
 from actions.i18n import NO_THANKS, agent_button, language_of
+from actions.tasks import PENDING_TASKS, TASK_SLOT, handed_over, requested_task, resume
 from comptoir import message_kinds as kinds
 from comptoir.settings import get_settings
 from comptoir.shop import order_wording as say
@@ -60,21 +64,7 @@ DIGRESSIONS = {
     "thank",
     "greet",
 }
-# What the shopper asked for before their order had to be verified.
-TASK_RETURN, TASK_RETURN_STATUS = "return", "return_status"
-PENDING_TASKS = {
-    TASK_RETURN: kinds.ACTION_RETURN_FLOW,
-    TASK_RETURN_STATUS: kinds.ACTION_RETURN_STATUS,
-}
 PROOF_SLOT = "order_proof"
-
-
-def verify_order_first(
-    dispatcher: CollectingDispatcher, language: str, task: str
-) -> list[dict[str, Any]]:
-    """Returns need the verified order: check it, then go on with ``task`` (PENDING_TASKS)."""
-    dispatcher.utter_message(text=say.FIND_ORDER_FIRST(language))
-    return [SlotSet("pending_task", task), FollowupAction(kinds.ACTION_ORDER_STATUS_START)]
 
 
 def metadata_of(tracker: Tracker) -> dict[str, Any]:
@@ -197,24 +187,33 @@ class ActionOrderStatusStart(ComptoirAction):
         number = next(tracker.get_latest_entity_values("order_number"), None)
         number = normalise_order_number(number or text)
         verified = tracker.get_slot("verified_order")
+        handover = handed_over(tracker)  # a return typed as an order question
+        task = requested_task(tracker)
+        changed = handover or task != tracker.get_slot(TASK_SLOT)
+        events = [SlotSet(TASK_SLOT, task)] if changed else []
         if verified and number in (None, verified):
-            return answer_order(dispatcher, tracker, verified, language)
+            if task in PENDING_TASKS:
+                return resume(task)
+            return events + answer_order(dispatcher, tracker, verified, language)
+        if handover:
+            dispatcher.utter_message(text=say.FIND_ORDER_FIRST(language))
         email = signed_in_email(tracker)
         if email:
-            events = self._signed_in(dispatcher, tracker, email, number, language)
-            if events is not None:
-                return events
+            found = self._signed_in(dispatcher, tracker, email, number, language, task)
+            if found is not None:
+                return events + found
         elif get_settings().order_proof == SIGNED_ONLY:
             dispatcher.utter_message(
                 text=say.SIGN_IN_FIRST(language), buttons=[agent_button(language)]
             )
-            return []
+            return events
         with open_session(get_settings().shop_db_url) as session:
             limit = lock_of(session, requester_of(tracker), number, Limits.from_settings())
         if limit:
             say_locked(dispatcher, language, limit)
-            return []
+            return events
         return [
+            *events,
             SlotSet("order_number", number),
             SlotSet(PROOF_SLOT, None),
             FollowupAction(kinds.ORDER_STATUS_FORM),
@@ -222,7 +221,12 @@ class ActionOrderStatusStart(ComptoirAction):
 
     @staticmethod
     def _signed_in(
-        dispatcher: Dispatcher, tracker: Tracker, email: str, number: str | None, language: str
+        dispatcher: Dispatcher,
+        tracker: Tracker,
+        email: str,
+        number: str | None,
+        language: str,
+        task: str | None,
     ) -> Events | None:
         """A signed-in shopper: their order at once, or their orders to pick from.
         None: go on as for a guest (an order of another address, when the shop allows)."""
@@ -230,13 +234,8 @@ class ActionOrderStatusStart(ComptoirAction):
             orders = recent_orders(session, email)
             if number and number in {o.number for o in orders}:
                 record_signed_in(session, requester_of(tracker), number)
-                pending = tracker.get_slot("pending_task")
-                if pending in PENDING_TASKS:
-                    return [
-                        SlotSet("verified_order", number),
-                        SlotSet("pending_task", None),
-                        FollowupAction(PENDING_TASKS[pending]),
-                    ]
+                if task in PENDING_TASKS:
+                    return [SlotSet("verified_order", number), *resume(task)]
                 return answer_order(dispatcher, tracker, number, language)
             if number is None and orders:
                 buttons = [
@@ -353,12 +352,8 @@ class ActionOrderStatusAnswer(ComptoirAction):
         events: list[dict[str, Any]] = [SlotSet(PROOF_SLOT, None)]
         verified = tracker.get_slot("verified_order")
         if tracker.get_slot(PROOF_SLOT) == "verified" and verified:
-            pending = tracker.get_slot("pending_task")
+            pending = tracker.get_slot(TASK_SLOT)
             if pending in PENDING_TASKS:  # the shopper came to return something
-                return [
-                    *events,
-                    SlotSet("pending_task", None),
-                    FollowupAction(PENDING_TASKS[pending]),
-                ]
+                return [*events, *resume(pending)]
             events = answer_order(dispatcher, tracker, verified, language) + events
         return events

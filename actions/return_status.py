@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
 
 from actions.base import ComptoirAction, Dispatcher, Events
 from actions.i18n import agent_button
-from actions.orders import TASK_RETURN_STATUS, verify_order_first
 from actions.returns import policy_or_apology
+from actions.tasks import TASK_RETURN_STATUS, handed_over_from_status, verify_order_first
 from comptoir import message_kinds as kinds
 from comptoir.settings import get_settings
 from comptoir.shop import return_wording as say
@@ -28,6 +29,8 @@ class ActionReturnStatus(ComptoirAction):
     action_name = kinds.ACTION_RETURN_STATUS
 
     async def respond(self, dispatcher: Dispatcher, tracker: Tracker, language: str) -> Events:
+        if handed_over_from_status(tracker):  # a new request, not a status question
+            return [FollowupAction(kinds.ACTION_RETURN_FLOW)]
         number = tracker.get_slot("verified_order")
         if not number:
             return verify_order_first(dispatcher, language, TASK_RETURN_STATUS)

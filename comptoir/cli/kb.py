@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from comptoir.cli.kb_import import register as register_import
 from comptoir.settings import get_settings
 
 if TYPE_CHECKING:
@@ -29,10 +30,21 @@ def _knowledge_dir(args: argparse.Namespace) -> Path:
 
 
 def _searcher_and_index(args: argparse.Namespace) -> tuple[Searcher, KnowledgeIndex]:
-    """The searcher and index for ``--knowledge`` and ``--model`` (heavy: loads a model)."""
-    from comptoir.kb.service import build_searcher_and_index
+    """The searcher and index for ``--knowledge`` and ``--model`` (heavy: loads a model).
 
-    return build_searcher_and_index(get_settings(), _knowledge_dir(args), args.model)
+    ``--without-questions`` (eval) indexes the articles as a shop's plain FAQ would be.
+    """
+    from comptoir.kb.service import build_searcher_and_index
+    from comptoir.kb.suite import without_questions
+
+    strip = getattr(args, "without_questions", False)
+    return build_searcher_and_index(
+        get_settings(),
+        _knowledge_dir(args),
+        args.model,
+        persist=not strip,
+        transform=without_questions if strip else None,
+    )
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -100,13 +112,26 @@ def _print_reports(title: str, reports: dict[str, Any]) -> None:
     print(f"\n{title}")
     print(
         f"  {'set':<13}{'n':>4} {'top1':>6} {'rec@3':>6} {'MRR':>6} {'right':>6} "
-        f"{'wrong':>6} {'clarif':>6} {'none':>6}"
+        f"{'wrong':>6} {'clarif':>6} {'clar✓':>6} {'none':>6} {'helped':>7}"
     )
     for name, r in reports.items():
+        if not r.questions:
+            continue
         print(
             f"  {name:<13}{r.questions:>4} {r.top1:>6.3f} {r.recall3:>6.3f} {r.mrr:>6.3f} "
             f"{r.answered_right:>6.3f} {r.answered_wrong:>6.3f} {r.clarified:>6.3f} "
-            f"{r.no_answer:>6.3f}"
+            f"{r.clarified_right:>6.3f} {r.no_answer:>6.3f} {r.helped:>7.3f}"
+        )
+
+
+def _print_calibration(calibration: dict[str, Any]) -> None:
+    """The thresholds this knowledge base was given when it was built, per language."""
+    for language, c in sorted(calibration.items()):
+        print(
+            f"  calibrated [{language}] on {c['pseudo_questions']} titles and headings: "
+            f"background {c['background_mean']:.3f} ± {c['background_spread']:.3f} -> "
+            f"answer ≥ {c['answer']:.3f} with a lead ≥ {c['margin']:.3f}, "
+            f"did-you-mean ≥ {c['clarify']:.3f}; {len(c['close_pairs'])} close pairs"
         )
 
 
@@ -122,10 +147,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     """Quality on the golden questions; with ``--check`` a drop below the bar fails CI."""
     from comptoir.kb.evaluation import evaluate
 
+    if args.suite:
+        return _cmd_eval_suite(args)
     searcher, index = _searcher_and_index(args)
     golden = _golden(args)
     reports = evaluate(searcher, index, golden, args.mode)
     _print_reports(f"golden set, {args.mode}, model {searcher.embedder.name}", reports)
+    _print_calibration({lang: c.as_json() for lang, c in index.calibration.items()})
     summary = {name: report.as_json() for name, report in reports.items()} | {
         "model": searcher.embedder.name,
         "mode": args.mode,
@@ -142,24 +170,64 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 1 if failed and args.check else 0
 
 
+def _cmd_eval_suite(args: argparse.Namespace) -> int:
+    """Every set of the suite against the targets; ``--check`` fails when one misses."""
+    from comptoir.kb.embedder import load_embedder
+    from comptoir.kb.service import searcher_for
+    from comptoir.kb.suite import run_suite, suite_sets
+
+    settings = get_settings()
+    searcher = searcher_for(load_embedder(args.model or settings.embedding_model), settings)
+    results = run_suite(settings, searcher, suite_sets(_knowledge_dir(args), Path(args.suite)))
+    for result in results:
+        verdict = "meets the targets" if result.passed else "BELOW the targets"
+        _print_reports(f"{result.suite_set.name} ({verdict})", result.reports)
+        _print_calibration(result.calibration)
+    if args.json_out:
+        summary = {
+            r.suite_set.name: {n: rep.as_json() for n, rep in r.reports.items()}
+            | {"passed": r.passed, "calibration": r.calibration}
+            for r in results
+        }
+        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json_out).write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+    failed = [r.suite_set.name for r in results if not r.passed]
+    print("\nPASS" if not failed else f"\nbelow the targets: {', '.join(failed)}")
+    return 1 if failed and args.check else 0
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    """Fit the model's thresholds on the golden set and write them to kb_thresholds.yml."""
+    """Fit the model's relative thresholds on our articles with and without their
+    question lists (the development sets), and write them to kb_thresholds.yml.
+
+    The independent shops' sets are never used here: they are how we check the result.
+    """
     import yaml
 
-    from comptoir.kb.evaluation import calibrate
+    from comptoir.kb.evaluation import fit_relative
     from comptoir.kb.search import THRESHOLDS_FILE
+    from comptoir.kb.service import build_index_with
+    from comptoir.kb.suite import without_questions
 
+    settings = get_settings()
     searcher, index = _searcher_and_index(args)
-    thresholds, reports = calibrate(searcher, index, _golden(args))
-    _print_reports(f"calibrated for {searcher.embedder.name}: {thresholds}", reports)
+    stripped = build_index_with(
+        settings, searcher, _knowledge_dir(args), persist=False, transform=without_questions
+    )
+    golden = _golden(args)
+    relative = fit_relative(searcher, [(index, golden), (stripped, golden)])
+    print(f"relative thresholds for {searcher.embedder.name}: {relative}")
     data = yaml.safe_load(THRESHOLDS_FILE.read_text()) if THRESHOLDS_FILE.exists() else {}
     data = data or {}
-    data.setdefault("models", {})[searcher.embedder.name] = {
-        k: round(v, 4) for k, v in thresholds.model_dump().items()
-    }
+    entry = data.setdefault("models", {}).setdefault(searcher.embedder.name, {})
+    entry["relative"] = {k: round(v, 4) for k, v in relative.model_dump().items()}
+    entry.setdefault("lexical_weight", searcher.thresholds.lexical_weight)
     header = (
         "# Knowledge-base decision thresholds, per embedding model.\n"
-        "# Written by `comptoir kb calibrate` from knowledge/golden.yml; do not guess them.\n"
+        "# `relative`: fitted by `comptoir kb calibrate` on our articles with and without\n"
+        "# their question lists; each knowledge base scales them by its own background\n"
+        "# when it is built. The absolute ones (answer, clarify, margin, clarify_window)\n"
+        "# only apply with COMPTOIR_KB_THRESHOLDS=fixed. Do not guess them.\n"
     )
     THRESHOLDS_FILE.write_text(header + yaml.safe_dump(data, sort_keys=True))
     print(f"written to {THRESHOLDS_FILE}")
@@ -200,9 +268,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     evaluation.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical"])
     evaluation.add_argument("--json-out")
     evaluation.add_argument("--check", action="store_true", help="exit 1 below the bar")
+    evaluation.add_argument(
+        "--without-questions",
+        action="store_true",
+        help="index the articles without their question lists, as a shop's plain FAQ",
+    )
+    evaluation.add_argument(
+        "--suite",
+        metavar="SHOPS_DIR",
+        help="also our articles without questions and every shop under SHOPS_DIR "
+        "(e.g. tests/fixtures/kb_shops), against the targets",
+    )
     evaluation.add_argument("--min-top1", type=float, default=0.90)
     evaluation.add_argument("--max-unanswerable", type=float, default=0.15)
     calibrate = kb_command("calibrate", _cmd_calibrate, "fit thresholds on the golden set")
     calibrate.add_argument("--golden")
     misses = kb_command("misses", _cmd_misses, "questions the bot could not answer")
     misses.add_argument("--limit", type=int, default=50)
+    register_import(kb)

@@ -22,9 +22,10 @@ from sanic import json as json_response
 from comptoir.desk.errors import error
 from comptoir.desk.guards import EDIT_ROLES, require_account
 from comptoir.desk.votes import VoteStore
+from comptoir.kb.explain import explain
 from comptoir.kb.index import KnowledgeIndex
 from comptoir.kb.misses import MissLog
-from comptoir.kb.search import Searcher
+from comptoir.kb.search import Ranked, Searcher, SearchResult
 from comptoir.kb.service import build_index_with, build_searcher_and_index, folder_fingerprint
 from comptoir.settings import Settings
 
@@ -56,16 +57,15 @@ class KnowledgePreview:
                     self._settings, persist=False
                 )
             elif fingerprint != self._fingerprint:
-                self._index = build_index_with(
-                    self._settings, self._searcher.embedder, persist=False
-                )
+                self._index = build_index_with(self._settings, self._searcher, persist=False)
             self._fingerprint = fingerprint
             return self._searcher, self._index
 
     def preview(self, question: str, language: str) -> dict[str, Any]:
         """What the bot would do with ``question``, in the shape the page shows."""
         searcher, index = self._current()
-        result = searcher.search(index, question, language)
+        ranked = searcher.ranked(index, question)
+        result = searcher.decide(index, question, language, ranked)
         answer = None
         if result.answer is not None:
             article = result.answer
@@ -95,7 +95,69 @@ class KnowledgePreview:
             "problems": [
                 f"{_relative(e.path, self._settings)}:{e.line}: {e.problem}" for e in index.errors
             ],
+            "explanation": _explanation(searcher, index, ranked, result),
+            "calibration": _calibration(searcher, index, language),
         }
+
+
+def _explanation(
+    searcher: Searcher, index: KnowledgeIndex, ranked: Ranked, result: SearchResult
+) -> dict[str, object]:
+    """Why the decision: the rule's condition that decided, with the numbers it compared.
+
+    Explained on the ranking the decision was made on: the other language's when the
+    bot fell back to it (nothing plausible in the question's own).
+    """
+    language = result.language
+    if result.fallback_language:
+        language = "en" if language == "fr" else "fr"
+    scores = [c.score for c in ranked.get(language, [])]
+    explanation = explain(scores, searcher.thresholds_for(index, language)).as_json()
+    return {**explanation, "language": language}
+
+
+def _calibration(searcher: Searcher, index: KnowledgeIndex, language: str) -> dict[str, object]:
+    """The thresholds the bot decides with in ``language``, where they come from, and
+    the articles whose titles the search cannot tell apart (with both titles).
+
+    ``automatic``: calibrated on this knowledge base when it was built. Otherwise fixed:
+    by the settings (``setting`` is ``fixed``), or because the language has too few
+    articles to measure a background (``pseudo_questions`` is 0).
+    """
+    calibration = index.calibration.get(language)
+    used = searcher.thresholds_for(index, language)
+    data: dict[str, object] = {
+        "language": language,
+        "pseudo_questions": 0,
+        "background_mean": None,
+        "background_spread": None,
+        "close_pairs": [],
+    }
+    if calibration is not None:
+        data |= calibration.as_json()
+        data["close_pairs"] = [  # as in as_json(), with both titles
+            {
+                "first": pair.first,
+                "second": pair.second,
+                "gap": round(pair.gap, 4),
+                "first_title": _title(index, pair.first),
+                "second_title": _title(index, pair.second),
+            }
+            for pair in calibration.close_pairs
+        ]
+    return data | {
+        "setting": "auto" if searcher.auto else "fixed",
+        "automatic": searcher.auto and calibration is not None,
+        "answer": round(used.answer, 4),
+        "clarify": round(used.clarify, 4),
+        "margin": round(used.margin, 4),
+        "clarify_window": round(used.clarify_window, 4),
+    }
+
+
+def _title(index: KnowledgeIndex, article_id: str) -> str:
+    article = index.by_id.get(article_id)
+    return article.title if article is not None else article_id
 
 
 def _relative(path: Any, settings: Settings) -> str:

@@ -17,6 +17,8 @@ LANGUAGES = ("fr", "en")
 _FENCE = "---"
 _HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+# The action an answer may offer as a button (``offer:``; see comptoir/kb/offers.py).
+OFFER_VALUES = ("return", "warranty", "order_status", "none")
 
 # libyaml's C parser when PyYAML was built with it: the same safe subset, ~10x faster,
 # which matters when a live edit re-reads thousands of articles.
@@ -44,6 +46,7 @@ class Article:
     tags: tuple[str, ...] = ()
     translation_of: str | None = None
     sections: tuple[Section, ...] = field(default=())
+    offer: str | None = None  # one of OFFER_VALUES, or None: inferred (kb/offers.py)
 
     @property
     def short_answer(self) -> str:
@@ -158,6 +161,17 @@ def parse_article(path: Path, text: str) -> Article | ArticleError:
     if tags is None:
         return fail("tags", "'tags' must be a list of words")
     translation_of = front.get("translation_of")
+    offer = front.get("offer")
+    if offer is False:  # YAML reads a bare "no" or "off" as false: no button
+        offer = "none"
+    if offer is not None:
+        offer = str(offer).strip().lower()
+        if offer not in OFFER_VALUES:
+            return fail(
+                "offer",
+                f"unknown offer '{front.get('offer')}' (use {', '.join(OFFER_VALUES)}, "
+                "or leave the line out to let the bot choose)",
+            )
     body = "\n".join(lines[end + 1 :]).strip()
     if not body:
         return ArticleError(path, end + 2, "the article has no body (write the answer)")
@@ -171,6 +185,7 @@ def parse_article(path: Path, text: str) -> Article | ArticleError:
         tags=tags,
         translation_of=str(translation_of).strip() if translation_of else None,
         sections=split_sections(body),
+        offer=offer,
     )
 
 

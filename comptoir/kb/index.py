@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +18,10 @@ import faiss
 import numpy as np
 
 from comptoir.kb.articles import Article, ArticleError, load_folder
+from comptoir.kb.decision import Calibration
 from comptoir.kb.embedder import Embedder
 from comptoir.kb.lexical import BM25, terms
+from comptoir.kb.spelling import SpellingCorrector
 
 log = logging.getLogger("comptoir.kb")
 _MAX_CHUNK_CHARS = 1200
@@ -73,6 +76,7 @@ class LanguageIndex:
     chunk_owner: np.ndarray  # chunk row -> article position
     faiss_index: faiss.Index
     bm25: BM25
+    speller: SpellingCorrector
 
 
 @dataclass
@@ -84,6 +88,8 @@ class KnowledgeIndex:
     errors: list[ArticleError] = field(default_factory=list)
     built_at: float = field(default_factory=time.time)
     embedded_now: int = 0
+    # Per language, set by kb.calibration once the index is built (empty: not calibrated).
+    calibration: dict[str, Calibration] = field(default_factory=dict)
 
     def translation(self, article: Article, language: str) -> Article | None:
         """The same article in ``language`` (linked by ``translation_of`` either way)."""
@@ -127,10 +133,21 @@ class EmbeddingCache:
 
 
 def build_index(
-    knowledge_dir: Path, embedder: Embedder, index_dir: Path, *, persist: bool = True
+    knowledge_dir: Path,
+    embedder: Embedder,
+    index_dir: Path,
+    *,
+    persist: bool = True,
+    transform: Callable[[Article], Article] | None = None,
 ) -> KnowledgeIndex:
-    """Load, validate, embed (only what changed) and index the articles of a folder."""
+    """Load, validate, embed (only what changed) and index the articles of a folder.
+
+    ``transform`` rewrites each article before indexing: the evaluation uses it to see
+    our own articles as a new shop would write them, without their question lists.
+    """
     loaded = load_folder(knowledge_dir)
+    if transform is not None:
+        loaded.articles = [transform(a) for a in loaded.articles]
     for error in loaded.errors:
         log.warning("knowledge article skipped: %s", error)
     cache = EmbeddingCache(index_dir, embedder.name)
@@ -162,7 +179,8 @@ def build_index(
         if len(matrix):
             dense.add(np.ascontiguousarray(matrix, dtype=np.float32))
         bm25 = BM25().fit(lexical_document(a) for a in articles)
-        by_language[language] = LanguageIndex(articles, owner, dense, bm25)
+        speller = SpellingCorrector(bm25.vocabulary, language)
+        by_language[language] = LanguageIndex(articles, owner, dense, bm25, speller)
         if persist:
             index_dir.mkdir(parents=True, exist_ok=True)
             faiss.write_index(dense, str(index_dir / f"index-{language}.faiss"))

@@ -213,12 +213,20 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("œ", "oe")
 
 
+def words(text: str, language: str) -> list[str]:
+    """The folded, stop-word-free words of a text, before stemming."""
+    stop = _STOPWORDS.get(language, set())
+    return [w for w in _WORD.findall(fold(text)) if w not in stop and len(w) > 1]
+
+
+def stem(word: str, language: str) -> str:
+    """The stem BM25 indexes for a folded word."""
+    return _STEMMERS.get(language, _STEMMERS["fr"])(word)
+
+
 def terms(text: str, language: str) -> list[str]:
     """The stemmed, stop-word-free terms of a text in the given language."""
-    stop = _STOPWORDS.get(language, set())
-    stemmer = _STEMMERS.get(language, _STEMMERS["fr"])
-    words = [w for w in _WORD.findall(fold(text)) if w not in stop and len(w) > 1]
-    return [stemmer(word) for word in words]
+    return [stem(word, language) for word in words(text, language)]
 
 
 class BM25:
@@ -261,16 +269,26 @@ class BM25:
         }
         return self
 
-    def scores(self, query: list[str]) -> np.ndarray:
-        """The score of every document (0 for those sharing no term with the query)."""
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every term some document contains (what spelling correction aims at)."""
+        return frozenset(self._postings)
+
+    def scores(self, query: list[str], weights: dict[str, float] | None = None) -> np.ndarray:
+        """The score of every document (0 for those sharing no term with the query).
+
+        ``weights`` scales some terms (the lexicon's synonyms count less than the
+        shopper's own words); a term without a weight counts fully.
+        """
         result = np.zeros(len(self._lengths), dtype=np.float32)
         for term in set(query):
             idf = self._idf.get(term)
             if idf is None:
                 continue
+            weight = weights.get(term, 1.0) if weights else 1.0
             ids, tf = self._postings[term]
             # A term appears once per document in its postings: plain fancy-index add.
-            result[ids] += idf * tf * (self.k1 + 1) / (tf + self._norm[ids])
+            result[ids] += weight * idf * tf * (self.k1 + 1) / (tf + self._norm[ids])
         return result
 
     def max_score(self, query: list[str]) -> float:

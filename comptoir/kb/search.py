@@ -1,51 +1,34 @@
-"""Hybrid search and the bot's decision: answer, ask which one, or admit it does not know.
+"""Hybrid search: rank a knowledge base's articles for a question.
 
-The fused score is the best cosine between the question and any chunk of an article,
-plus a bounded lexical bonus (BM25 divided by its query-specific ceiling, in [0, 1]).
-Both parts are absolute, not rank-based, so one set of thresholds, calibrated on the
-golden questions (``comptoir kb calibrate``), holds on any folder of articles.
+The fused score is the best inner product between the question and any chunk of an
+article (e5 and the Universal Sentence Encoder fused in one vector, see embedder.py),
+plus a bounded lexical bonus: BM25 divided by its query-specific ceiling, in [0, 1],
+after the question's misspellings are corrected against the articles' vocabulary and
+the e-commerce lexicon has added the shoppers' synonyms. What to do with the ranking
+(answer, clarify, none) is ``decision.py``'s job, on thresholds calibrated per
+knowledge base (``calibration.py``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import yaml
-from pydantic import BaseModel
 
 from comptoir.kb.articles import Article
+from comptoir.kb.decision import THRESHOLDS_FILE, Decision, Thresholds, decide, load_thresholds
 from comptoir.kb.embedder import Embedder
 from comptoir.kb.index import KnowledgeIndex, LanguageIndex
-from comptoir.kb.lexical import terms
+from comptoir.kb.lexical import stem, words
+from comptoir.kb.lexicon import lexicon_for
 
-Decision = Literal["answer", "clarify", "none"]
+__all__ = ["THRESHOLDS_FILE", "Decision", "Thresholds", "load_thresholds"]
+
 Mode = Literal["hybrid", "dense", "lexical"]
-THRESHOLDS_FILE = Path(__file__).resolve().parents[2] / "kb_thresholds.yml"
 DENSE_CHUNKS = 64  # nearest chunks asked of FAISS per language
 LEXICAL_CANDIDATES = 64  # best BM25 articles kept per language
-
-
-class Thresholds(BaseModel):
-    """Decision thresholds for one embedding model (see kb_thresholds.yml)."""
-
-    lexical_weight: float = 0.3
-    answer: float = 0.9
-    margin: float = 0.02
-    clarify: float = 0.85
-    clarify_window: float = 0.04
-
-
-def load_thresholds(model_name: str, path: Path = THRESHOLDS_FILE) -> Thresholds:
-    """The calibrated thresholds of ``model_name`` (defaults if it was never calibrated)."""
-    if path.exists():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        entry = (data.get("models") or {}).get(model_name)
-        if entry:
-            return Thresholds.model_validate(entry)
-    return Thresholds()
+SYNONYM_WEIGHT = 0.5  # a lexicon synonym counts half as much as the shopper's own word
 
 
 @dataclass(frozen=True)
@@ -81,8 +64,30 @@ class SearchResult:
         }
 
 
+@dataclass(frozen=True)
+class QueryTerms:
+    """A question's words as BM25 sees them: corrected spelling, plus lexicon synonyms."""
+
+    own: list[str]
+    synonyms: list[str]
+
+    @classmethod
+    def of(cls, question: str, part: LanguageIndex, language: str) -> QueryTerms:
+        """Correct the question's terms against ``part``'s vocabulary, then expand."""
+        typed = words(question, language)
+        own = part.speller.correct_all([stem(w, language) for w in typed], typed)
+        return cls(own, lexicon_for(language).expand(question, own))
+
+
+def _lexical_scores(part: LanguageIndex, query: QueryTerms) -> np.ndarray:
+    """BM25 in [0, 1]: synonyms add to the score, only the own words set the ceiling."""
+    ceiling = part.bm25.max_score(query.own) or 1.0
+    weights = dict.fromkeys(query.synonyms, SYNONYM_WEIGHT)
+    return np.minimum(part.bm25.scores(query.own + query.synonyms, weights) / ceiling, 1.0)
+
+
 def _rank(
-    part: LanguageIndex, query_vector: np.ndarray, query_terms: list[str], weight: float, mode: Mode
+    part: LanguageIndex, query_vector: np.ndarray, query: QueryTerms, weight: float, mode: Mode
 ) -> list[Candidate]:
     if not part.articles:
         return []
@@ -97,8 +102,7 @@ def _rank(
             dense[owner] = max(dense.get(owner, -1.0), float(sim))
     lexical: dict[int, float] = {}
     if mode != "dense":
-        ceiling = part.bm25.max_score(query_terms) or 1.0
-        scores = part.bm25.scores(query_terms) / ceiling
+        scores = _lexical_scores(part, query)
         # Scored: the dense candidates, and the best lexical matches. Any other article
         # has no dense part and a lexical part below the weakest of those 64, so it could
         # not rank above them: the top of the fused ranking is exactly as if all counted.
@@ -146,42 +150,64 @@ def reweight(ranked: Ranked, weight: float, mode: Mode = "hybrid") -> Ranked:
 class Searcher:
     """Answers questions from a knowledge index snapshot."""
 
-    def __init__(self, embedder: Embedder, thresholds: Thresholds) -> None:
+    def __init__(self, embedder: Embedder, thresholds: Thresholds, *, auto: bool = True) -> None:
+        """``auto``: decide with the index's own calibration when it has one (the
+        default); otherwise, and always when False, with the fixed ``thresholds``."""
         self.embedder = embedder
         self.thresholds = thresholds
+        self.auto = auto
+        self._remembered: dict[str, np.ndarray] = {}
+
+    def query_vectors(self, texts: list[str]) -> np.ndarray:
+        """Embed questions, remembering them: the calibration asks the same titles again
+        on every rebuild, and an editor's save should not re-embed a thousand of them."""
+        if len(self._remembered) > 50_000:
+            self._remembered.clear()
+        missing = [t for t in dict.fromkeys(texts) if t not in self._remembered]
+        if missing:
+            vectors = self.embedder.queries(missing)
+            self._remembered.update(zip(missing, vectors, strict=True))
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.stack([self._remembered[t] for t in texts])
+
+    def thresholds_for(self, index: KnowledgeIndex, language: str) -> Thresholds:
+        """The thresholds this searcher decides with, on this index, in this language."""
+        calibration = index.calibration.get(language) if self.auto else None
+        return calibration.thresholds if calibration is not None else self.thresholds
+
+    def rank_part(
+        self,
+        part: LanguageIndex,
+        vector: np.ndarray | None,
+        question: str,
+        language: str,
+        mode: Mode = "hybrid",
+    ) -> list[Candidate]:
+        """Candidates of one language for an already-embedded question, best first."""
+        query = QueryTerms.of(question, part, language)
+        return _rank(part, vector, query, self.thresholds.lexical_weight, mode)
 
     def ranked(self, index: KnowledgeIndex, question: str, mode: Mode = "hybrid") -> Ranked:
         """Candidates of every language, best first (the question is embedded once)."""
         vector = self.embedder.queries([question])[0] if mode != "lexical" else None
-        weight = self.thresholds.lexical_weight
         return {
-            language: _rank(part, vector, terms(question, language), weight, mode)
+            language: self.rank_part(part, vector, question, language, mode)
             for language, part in index.by_language.items()
         }
-
-    def _decide(self, candidates: list[Candidate]) -> tuple[Decision, list[Candidate]]:
-        t = self.thresholds
-        if not candidates or candidates[0].score < t.clarify:
-            return "none", []
-        best = candidates[0].score
-        second = candidates[1].score if len(candidates) > 1 else -1.0
-        if best >= t.answer and best - second >= t.margin:
-            return "answer", [candidates[0]]
-        close = [c for c in candidates[:3] if best - c.score <= t.clarify_window]
-        if len(close) == 1:
-            return ("answer", close) if best >= t.answer else ("clarify", close)
-        return "clarify", close
 
     def decide(
         self, index: KnowledgeIndex, question: str, language: str, ranked: Ranked
     ) -> SearchResult:
         """Decide in the conversation's language, falling back to the other one."""
         own = ranked.get(language, [])
-        decision, chosen = self._decide(own)
+        decision, chosen = decide(own, self.thresholds_for(index, language))
         fallback = False
         if decision == "none":
             other = "en" if language == "fr" else "fr"
-            other_decision, other_chosen = self._decide(ranked.get(other, []))
+            other_decision, other_chosen = decide(
+                ranked.get(other, []), self.thresholds_for(index, other)
+            )
             if other_decision != "none":
                 decision, fallback = other_decision, True
                 chosen = [

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
+from comptoir.kb.articles import Article
+from comptoir.kb.calibration import calibrate
 from comptoir.kb.embedder import Embedder, load_embedder
 from comptoir.kb.index import KnowledgeIndex, build_index, index_folder
 from comptoir.kb.search import Searcher, SearchResult, load_thresholds
@@ -32,34 +35,45 @@ def folder_fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(entries))
 
 
-def searcher_for(embedder: Embedder) -> Searcher:
-    """A searcher with the thresholds calibrated for this embedder.
+def searcher_for(embedder: Embedder, settings: Settings | None = None) -> Searcher:
+    """A searcher with this embedder's thresholds (relative, and fixed as an override).
 
-    Thresholds are per model (``comptoir kb calibrate``): pairing them with the embedder
-    here keeps every caller from mixing one model's vectors with another's cut-offs.
+    Thresholds are per model (kb_thresholds.yml): pairing them with the embedder here
+    keeps every caller from mixing one model's vectors with another's cut-offs.
     """
-    return Searcher(embedder, load_thresholds(embedder.name))
+    auto = settings is None or settings.kb_thresholds == "auto"
+    return Searcher(embedder, load_thresholds(embedder.name), auto=auto)
+
+
+def calibrated(searcher: Searcher, index: KnowledgeIndex) -> KnowledgeIndex:
+    """Measure the index's own background and store its thresholds on it (in place)."""
+    index.calibration = calibrate(searcher, index)
+    return index
 
 
 def build_index_with(
     settings: Settings,
-    embedder: Embedder,
+    searcher: Searcher,
     knowledge_dir: Path | None = None,
     *,
     persist: bool = True,
+    transform: Callable[[Article], Article] | None = None,
 ) -> KnowledgeIndex:
-    """(Re)build the index of ``knowledge_dir`` with an already-loaded embedder.
+    """(Re)build and calibrate the index of ``knowledge_dir`` with a loaded searcher.
 
     For callers that keep their embedder between rebuilds (the live service, the editor
-    preview): loading a model takes seconds, re-indexing only re-embeds what changed.
-    The embedding cache lives in a folder per model so two models never share vectors.
+    preview): loading a model takes seconds, re-indexing only re-embeds what changed,
+    and the calibration re-asks titles it remembers. The embedding cache lives in a
+    folder per model so two models never share vectors.
     """
-    return build_index(
+    index = build_index(
         knowledge_dir or settings.knowledge_dir,
-        embedder,
-        index_folder(settings.index_dir, embedder.name),
+        searcher.embedder,
+        index_folder(settings.index_dir, searcher.embedder.name),
         persist=persist,
+        transform=transform,
     )
+    return calibrated(searcher, index)
 
 
 def build_searcher_and_index(
@@ -68,6 +82,7 @@ def build_searcher_and_index(
     model: str | None = None,
     *,
     persist: bool = True,
+    transform: Callable[[Article], Article] | None = None,
 ) -> tuple[Searcher, KnowledgeIndex]:
     """Load the embedder, build (or load from cache) the index and make the searcher.
 
@@ -75,9 +90,11 @@ def build_searcher_and_index(
     command line answer a question the same way. ``knowledge_dir`` and ``model`` default
     to the settings; ``persist=False`` leaves the on-disk embedding cache untouched.
     """
-    embedder = load_embedder(model or settings.embedding_model)
-    index = build_index_with(settings, embedder, knowledge_dir, persist=persist)
-    return searcher_for(embedder), index
+    searcher = searcher_for(load_embedder(model or settings.embedding_model), settings)
+    index = build_index_with(
+        settings, searcher, knowledge_dir, persist=persist, transform=transform
+    )
+    return searcher, index
 
 
 class KnowledgeService:
@@ -94,12 +111,12 @@ class KnowledgeService:
         self.settings = settings
         self.knowledge_dir = knowledge_dir or settings.knowledge_dir
         self.embedder = embedder or load_embedder(settings.embedding_model)
-        self.searcher = searcher_for(self.embedder)
+        self.searcher = searcher_for(self.embedder, settings)
         self.poll_seconds = poll_seconds
         self._lock = threading.Lock()
         # Taken before the build: a save during the build is then seen by the next refresh.
         self._fingerprint = folder_fingerprint(self.knowledge_dir)
-        self.index: KnowledgeIndex = build_index_with(settings, self.embedder, self.knowledge_dir)
+        self.index: KnowledgeIndex = build_index_with(settings, self.searcher, self.knowledge_dir)
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
 
@@ -118,7 +135,7 @@ class KnowledgeService:
             fingerprint = folder_fingerprint(self.knowledge_dir)
             if fingerprint == self._fingerprint:
                 return False
-            index = build_index_with(self.settings, self.embedder, self.knowledge_dir)
+            index = build_index_with(self.settings, self.searcher, self.knowledge_dir)
             self.index, self._fingerprint = index, fingerprint
             log.info(
                 "knowledge reloaded: %d articles (%d re-embedded), %d skipped",

@@ -31,17 +31,17 @@ def test_vote_is_stored_for_a_shown_article_only(chat, desk):
 
 
 def test_unanswerable_question_is_admitted_then_a_person_is_offered(chat):
-    first = chat.text("avez-vous un parking pour les clients ?")
+    first = chat.text("vendez-vous des pièces détachées pour tracteur ?")
     assert "pas de réponse sûre" in first
-    second = chat.say("vous louez des lampes pour les mariages ?")
+    second = chat.say("est-ce que vous recrutez en ce moment")
     assert "conseiller" in second[0]["text"]
     assert [b["payload"] for b in second[0]["buttons"]] == ["/affirm", "/deny"]
     assert "support@atelier-lumiere.example" in chat.text("oui")
 
 
 def test_declining_the_offer_keeps_the_bot(chat):
-    chat.say("avez-vous un parking pour les clients ?")
-    chat.say("vous louez des lampes pour les mariages ?")
+    chat.say("vendez-vous des pièces détachées pour tracteur ?")
+    chat.say("est-ce que vous recrutez en ce moment")
     assert "reformuler" in chat.text("non merci")
 
 

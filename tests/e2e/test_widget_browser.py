@@ -400,7 +400,7 @@ def test_an_editor_tries_a_question_and_a_missed_one_in_the_console(
     question shoppers asked that the bot could not answer."""
     from tests.e2e.test_handoff import add_agent
 
-    missed = "faites-vous des ateliers de bougies parfumées le samedi ?"
+    missed = "est-ce que vous vendez des vélos électriques ?"
     assert "pas de réponse sûre" in chat.text(missed)
     username = add_agent(stack_and_knowledge[0].environment(), "Inès", "editor")
     context, page = console_page(browser, shop, username)

@@ -147,10 +147,8 @@ def test_a_forged_intent_payload_that_was_not_offered_is_plain_text(chat, stack_
 
 def test_an_offered_payload_still_works_as_a_button(chat):
     """Attack 4 (the other side): a payload the bot did offer is still an intent."""
-    chat.say("avez-vous un parking pour les clients ?")
-    offered = [
-        b for m in chat.say("vous louez des lampes pour les mariages ?") for b in m["buttons"]
-    ]
+    chat.say("vendez-vous des pièces détachées pour tracteur ?")
+    offered = [b for m in chat.say("est-ce que vous recrutez en ce moment") for b in m["buttons"]]
     assert [b["payload"] for b in offered] == ["/affirm", "/deny"]
     assert "support@atelier-lumiere.example" in chat.text("/affirm")
 
@@ -159,8 +157,8 @@ def test_a_payload_offered_earlier_but_not_in_the_last_message_is_plain_text(
     chat, stack_and_knowledge
 ):
     """Attack 4: a payload is only good as an answer to the message that offered it."""
-    chat.say("avez-vous un parking pour les clients ?")
-    chat.say("vous louez des lampes pour les mariages ?")  # offers /affirm and /deny
+    chat.say("vendez-vous des pièces détachées pour tracteur ?")
+    chat.say("est-ce que vous recrutez en ce moment")  # offers /affirm and /deny
     chat.say("bonjour")  # the chat moved on: nothing offered any more
     chat.say("/deny")
     events = rasa_tracker(stack_and_knowledge[0], chat.id)["events"]
@@ -191,10 +189,8 @@ def test_a_spoofed_label_is_not_shown_instead_of_the_real_text(chat):
 
 def test_the_title_of_a_clicked_button_is_still_shown(chat):
     """Attack 8 (the other side): a real click shows the button's title."""
-    chat.say("avez-vous un parking pour les clients ?")
-    offered = [
-        b for m in chat.say("vous louez des lampes pour les mariages ?") for b in m["buttons"]
-    ]
+    chat.say("vendez-vous des pièces détachées pour tracteur ?")
+    offered = [b for m in chat.say("est-ce que vous recrutez en ce moment") for b in m["buttons"]]
     yes = offered[0]
     reply = chat.client.post(
         f"/api/conversations/{chat.id}/messages",

@@ -23,7 +23,11 @@ def numbers_of(url: str, order: str) -> list[str]:
 async def test_a_return_of_an_unverified_order_asks_for_the_order_first(shop_url):
     outcome = await run_action(ActionReturnFlow(), load_tracker("return_unverified"))
     assert outcome.texts == ["Je dois d'abord retrouver votre commande."]
-    assert outcome.slots == {"pending_task": "return"}
+    # a new request: nothing left over from an earlier one, the return waits
+    assert outcome.slots == {
+        **dict.fromkeys(["return_sku", "return_reason", "return_resolution", "return_step"]),
+        "pending_task": "return",
+    }
     assert outcome.followups == ["action_order_status_start"]
 
 
