@@ -34,6 +34,9 @@ format:  ## ruff format and autofix
 bench: setup  ## Benchmarks: desk vs Rasa latency, knowledge-base quality and speed
 	@model=$$(bash scripts/train.sh) && COMPTOIR_TEST_MODEL="$$model" $(PY) -m benchmarks.run
 
+bench-kb: setup  ## Only the knowledge-base figures: quality on every test knowledge base, latency at 10k
+	@$(PY) -m benchmarks.run knowledge
+
 bench-handoff: setup  ## Only the handoff latency benchmark (200 conversations at once)
 	@model=$$(bash scripts/train.sh) && COMPTOIR_TEST_MODEL="$$model" $(PY) -m benchmarks.run handoff
 
@@ -43,4 +46,4 @@ fuzz: setup  ## Fuzz the desk's API (schemathesis, from /api/openapi.json); fail
 clean:  ## Remove runtime files (keeps environments and the model cache)
 	rm -rf .run results bench-results
 
-.PHONY: help setup model run test lint format bench bench-handoff fuzz clean
+.PHONY: help setup model run test lint format bench bench-kb bench-handoff fuzz clean

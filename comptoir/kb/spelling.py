@@ -39,8 +39,11 @@ class SpellingCorrector:
     def __init__(self, vocabulary: Collection[str], language: str = "fr") -> None:
         self.language = language
         self._known = frozenset(vocabulary)
-        self._choices = sorted(t for t in self._known if len(t) >= MIN_LENGTH - 1)
+        self._choices = sorted(
+            t for t in self._known if len(t) >= MIN_LENGTH - 1 and not t.isdigit()
+        )
         self._memo: dict[str, str] = {}
+        is_common_word("bonjour", language)  # loads the word list now, not on a question
 
     def correct(self, word: str, surface: str | None = None) -> str:
         """The vocabulary's spelling of the term ``word`` (itself if the articles have it,

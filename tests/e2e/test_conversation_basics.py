@@ -59,7 +59,7 @@ def test_history_is_kept_in_order(chat, desk):
 def test_button_payload_can_be_sent_back_as_text(chat):
     # Two knowledge misses in a row: the bot offers a person with Yes/No buttons.
     chat.say("vendez-vous des pièces détachées pour tracteur ?")
-    messages = chat.say("est-ce que vous recrutez en ce moment")
+    messages = chat.say("avez-vous un programme de fidélité avec des points")
     buttons = [b for m in messages for b in m["buttons"]]
     assert [b["payload"] for b in buttons] == ["/affirm", "/deny"]
     assert "support@atelier-lumiere.example" in chat.text(buttons[0]["payload"])

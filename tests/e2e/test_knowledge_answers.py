@@ -33,7 +33,7 @@ def test_vote_is_stored_for_a_shown_article_only(chat, desk):
 def test_unanswerable_question_is_admitted_then_a_person_is_offered(chat):
     first = chat.text("vendez-vous des pièces détachées pour tracteur ?")
     assert "pas de réponse sûre" in first
-    second = chat.say("est-ce que vous recrutez en ce moment")
+    second = chat.say("avez-vous un programme de fidélité avec des points")
     assert "conseiller" in second[0]["text"]
     assert [b["payload"] for b in second[0]["buttons"]] == ["/affirm", "/deny"]
     assert "support@atelier-lumiere.example" in chat.text("oui")
@@ -41,7 +41,7 @@ def test_unanswerable_question_is_admitted_then_a_person_is_offered(chat):
 
 def test_declining_the_offer_keeps_the_bot(chat):
     chat.say("vendez-vous des pièces détachées pour tracteur ?")
-    chat.say("est-ce que vous recrutez en ce moment")
+    chat.say("avez-vous un programme de fidélité avec des points")
     assert "reformuler" in chat.text("non merci")
 
 

@@ -416,6 +416,6 @@ def test_an_editor_tries_a_question_and_a_missed_one_in_the_console(
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "console-editor.png"))
         page.get_by_role("button", name=f"Tester « {missed} »").click()
-        page.get_by_text("Le bot dit qu'il ne sait pas").wait_for()
+        page.locator(".decision").get_by_text("Le bot dit qu'il ne sait pas").wait_for()
     finally:
         context.close()

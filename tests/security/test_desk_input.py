@@ -148,7 +148,11 @@ def test_a_forged_intent_payload_that_was_not_offered_is_plain_text(chat, stack_
 def test_an_offered_payload_still_works_as_a_button(chat):
     """Attack 4 (the other side): a payload the bot did offer is still an intent."""
     chat.say("vendez-vous des pièces détachées pour tracteur ?")
-    offered = [b for m in chat.say("est-ce que vous recrutez en ce moment") for b in m["buttons"]]
+    offered = [
+        b
+        for m in chat.say("avez-vous un programme de fidélité avec des points")
+        for b in m["buttons"]
+    ]
     assert [b["payload"] for b in offered] == ["/affirm", "/deny"]
     assert "support@atelier-lumiere.example" in chat.text("/affirm")
 
@@ -158,7 +162,7 @@ def test_a_payload_offered_earlier_but_not_in_the_last_message_is_plain_text(
 ):
     """Attack 4: a payload is only good as an answer to the message that offered it."""
     chat.say("vendez-vous des pièces détachées pour tracteur ?")
-    chat.say("est-ce que vous recrutez en ce moment")  # offers /affirm and /deny
+    chat.say("avez-vous un programme de fidélité avec des points")  # offers /affirm and /deny
     chat.say("bonjour")  # the chat moved on: nothing offered any more
     chat.say("/deny")
     events = rasa_tracker(stack_and_knowledge[0], chat.id)["events"]
@@ -190,7 +194,11 @@ def test_a_spoofed_label_is_not_shown_instead_of_the_real_text(chat):
 def test_the_title_of_a_clicked_button_is_still_shown(chat):
     """Attack 8 (the other side): a real click shows the button's title."""
     chat.say("vendez-vous des pièces détachées pour tracteur ?")
-    offered = [b for m in chat.say("est-ce que vous recrutez en ce moment") for b in m["buttons"]]
+    offered = [
+        b
+        for m in chat.say("avez-vous un programme de fidélité avec des points")
+        for b in m["buttons"]
+    ]
     yes = offered[0]
     reply = chat.client.post(
         f"/api/conversations/{chat.id}/messages",
@@ -242,14 +250,13 @@ def test_the_misses_list_shows_no_email_or_phone_typed_by_a_shopper(chat, stack_
     typed during a lockout appeared there)."""
     stack = stack_and_knowledge[0]
     question = (
-        "vendez-vous des lampes pour aquarium d'eau de mer ? "
-        "mon e-mail est jean.dupont@example.org, tél 0612345678"
+        "avez-vous un programme de fidélité avec des points ? jean.dupont@example.org 0612345678"
     )
     assert "pas de réponse sûre" in chat.text(question)
     listed = subprocess.run(
         [COMPTOIR, "kb", "misses"], env=stack.environment(), capture_output=True, text=True
     )
-    assert "aquarium" in listed.stdout, listed.stdout + listed.stderr
+    assert "fidélité" in listed.stdout, listed.stdout + listed.stderr
     assert "jean.dupont@example.org" not in listed.stdout
     assert "0612345678" not in listed.stdout
 
