@@ -40,10 +40,13 @@ bench-kb: setup  ## Only the knowledge-base figures: quality on every test knowl
 bench-handoff: setup  ## Only the handoff latency benchmark (200 conversations at once)
 	@model=$$(bash scripts/train.sh) && COMPTOIR_TEST_MODEL="$$model" $(PY) -m benchmarks.run handoff
 
+bench-reports: setup  ## Only the owner's report benchmark (30 days over 100k conversations, SQLite and PostgreSQL)
+	@$(PY) -m benchmarks.run reports
+
 fuzz: setup  ## Fuzz the desk's API (schemathesis, from /api/openapi.json); fails on any 5xx
 	@model=$$(bash scripts/train.sh) && COMPTOIR_TEST_MODEL="$$model" $(PY) -m benchmarks.fuzz
 
 clean:  ## Remove runtime files (keeps environments and the model cache)
 	rm -rf .run results bench-results
 
-.PHONY: help setup model run test lint format bench bench-kb bench-handoff fuzz clean
+.PHONY: help setup model run test lint format bench bench-kb bench-handoff bench-reports fuzz clean

@@ -21,6 +21,7 @@ from benchmarks.fuzz import fuzz
 from benchmarks.handoff_bench import handoff_runs
 from benchmarks.knowledge_bench import build_and_query, quality, suite
 from benchmarks.orders_bench import run as orders_run
+from benchmarks.reports_bench import run as reports_run
 from comptoir.kb.embedder import load_embedder
 from comptoir.stack import Stack, isolated_stack
 
@@ -30,6 +31,10 @@ OUT = ROOT / "bench-results"
 ALWAYS_OPEN = (
     '{"days": [0, 1, 2, 3, 4, 5, 6], "opens": "00:00", "closes": "23:59:59", '
     '"skip_public_holidays": false}'
+)
+
+POSTGRES_ADMIN = os.environ.get(
+    "COMPTOIR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 
 
@@ -150,13 +155,29 @@ def knowledge_figures() -> dict:
     return results
 
 
+def save(name: str, figures: dict) -> int:
+    """Write one part's figures to bench-results/<name>.json (the partial targets)."""
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"{name}.json").write_text(json.dumps(figures, indent=1))
+    print(f"written to {OUT / f'{name}.json'}")
+    return 0
+
+
 def knowledge_only() -> int:
     """`make bench-kb`: only the knowledge-base figures (a few minutes at 10k articles)."""
-    OUT.mkdir(exist_ok=True)
-    figures = knowledge_figures()
-    (OUT / "knowledge.json").write_text(json.dumps(figures, indent=1))
-    print(f"written to {OUT / 'knowledge.json'}")
-    return 0
+    return save("knowledge", knowledge_figures())
+
+
+def report_figures() -> dict:
+    """The owner's report for 30 days over generated conversations, on both backends."""
+    count = int(os.environ.get("BENCH_REPORT_CONVERSATIONS", "100000"))
+    print(f"\nowner's report, last 30 days, over {count} generated conversations (60 days)")
+    return reports_run(POSTGRES_ADMIN, count)
+
+
+def reports_only() -> int:
+    """`make bench-reports`: only the owner's report figures."""
+    return save("reports", report_figures())
 
 
 def main() -> int:
@@ -164,6 +185,8 @@ def main() -> int:
         return handoff_only()
     if sys.argv[1:] == ["knowledge"]:
         return knowledge_only()
+    if sys.argv[1:] == ["reports"]:
+        return reports_only()
     OUT.mkdir(exist_ok=True)
     results: dict = {"machine": {"cores": os.cpu_count()}}
     model = Path(os.environ["COMPTOIR_TEST_MODEL"])
@@ -211,13 +234,13 @@ def main() -> int:
     results.update(knowledge_figures())
     orders = int(os.environ.get("BENCH_ORDERS", "100000"))
     print(f"\norder look-up latency with {orders} orders")
-    pg = os.environ.get(
-        "COMPTOIR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    )
     with tempfile.TemporaryDirectory() as folder:
-        results["order_lookup"] = orders_run(f"sqlite:///{folder}/orders.db", pg, orders)
+        results["order_lookup"] = orders_run(
+            f"sqlite:///{folder}/orders.db", POSTGRES_ADMIN, orders
+        )
     for backend, figures in results["order_lookup"].items():
         print(f"  {backend:<11} p50 {figures['p50_ms']} ms  p95 {figures['p95_ms']} ms")
+    results["reports"] = report_figures()
     examples = int(os.environ.get("FUZZ_EXAMPLES", "300"))
     print(f"\nfuzzing the desk's API (schemathesis, {examples} examples per operation)")
     results["fuzz"] = fuzz(model, examples, int(os.environ.get("FUZZ_BUDGET_S", "600")))

@@ -9,7 +9,8 @@ It imports nothing from Comptoir.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -70,14 +71,50 @@ class BusinessHours(BaseModel):
             raise ValueError("days are 0 (Monday) to 6 (Sunday)")
         return sorted(set(days))
 
+    def is_open_day(self, day: date) -> bool:
+        """Whether ``day`` is an opening day: one of ``days``, and not a public holiday
+        falling on a weekday (when ``skip_public_holidays``)."""
+        if day.weekday() not in self.days:
+            return False
+        return not (self.skip_public_holidays and day.weekday() < 5 and not is_working_day(day))
+
     def is_open(self, now: datetime) -> bool:
         """Whether a person is expected at the console at ``now``."""
         local = now.astimezone(ZoneInfo(self.timezone))
-        if local.weekday() not in self.days:
-            return False
-        if self.skip_public_holidays and not is_working_day(local.date()) and local.weekday() < 5:
-            return False
-        return self.opens <= local.time() < self.closes
+        return self.is_open_day(local.date()) and self.opens <= local.time() < self.closes
+
+    def _windows(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """The opening hours from ``start`` on, day by day, in UTC (10 years at most)."""
+        zone = ZoneInfo(self.timezone)
+        day = start.astimezone(zone).date()
+        for _ in range(3660):
+            if self.is_open_day(day):
+                opens = datetime.combine(day, self.opens, tzinfo=zone).astimezone(UTC)
+                closes = datetime.combine(day, self.closes, tzinfo=zone).astimezone(UTC)
+                yield max(opens, start), closes
+            day += timedelta(days=1)
+
+    def open_seconds_between(self, start: datetime, end: datetime) -> float:
+        """Seconds of opening hours between two instants: how long a shopper waited
+        for the team, not counting nights, closed days and public holidays (the time an
+        owner can hold agents to, and the unit of the promised offline response time)."""
+        total = 0.0
+        for opens, closes in self._windows(start):
+            if opens >= end:
+                break
+            total += max(0.0, (min(closes, end) - opens).total_seconds())
+        return total
+
+    def after_open_seconds(self, start: datetime, seconds: float) -> datetime:
+        """The instant at which ``seconds`` of opening hours have passed since ``start``
+        (the deadline of a promise made in working hours)."""
+        left = seconds
+        for opens, closes in self._windows(start):
+            window = (closes - opens).total_seconds()
+            if window > 0 and left <= window:
+                return opens + timedelta(seconds=left)
+            left -= max(0.0, window)
+        return start + timedelta(days=3660)
 
     def describe(self, language: str) -> str:
         """ "du lundi au vendredi, de 9 h à 18 h" / "Monday to Friday, 9:00 to 18:00"."""

@@ -67,3 +67,41 @@ async def backdate_ticket(
 def customer_identity(email: str, secret: str, expires: int) -> dict:
     """What the shop's page sends for its signed-in shopper (docs/orders.md)."""
     return {"email": email, "signature": sign_identity(email, secret, expires), "expires": expires}
+
+
+def report_csv_rows(report: dict, table: str) -> list[list[str]]:
+    """The rows a report table's CSV must hold, from the report's JSON: the cells in the
+    JSON's order, ``null`` as empty, a cluster's examples joined and its article split,
+    a text a spreadsheet would run as a formula kept as text (docs/reports.md)."""
+
+    def cell(value: object) -> str:
+        if value is None:
+            return ""
+        formula = isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r"))
+        return "'" + value if formula else str(value)
+
+    rows = []
+    for item in report[table]:
+        if table == "unanswered_clusters":
+            article = item["closest_article"] or {}
+            item = {
+                "count": item["count"],
+                "examples": " | ".join(item["examples"]),
+                "closest_article_id": article.get("id"),
+                "closest_article_title": article.get("title"),
+            }
+        rows.append([cell(value) for value in item.values()])
+    return rows
+
+
+def serious_accessibility_violations(page, context: str | None = None) -> list[tuple]:
+    """axe-core's serious and critical violations on ``page`` (or the ``context``
+    selector): (rule, help, targets) each, so a failing assertion says what to fix."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context=context) if context else Axe().run(page)
+    return [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -92,8 +92,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 1
     print(
         f"\n  Comptoir is running. Demo shop with the chat: {config.desk_url}/\n"
-        f"  Agent and editor console: {config.desk_url}/console/ "
-        f"(accounts: .venv/bin/comptoir users add NAME --role agent|editor|admin)\n"
+        f"  Agent and editor console, reports: {config.desk_url}/console/ "
+        f"(accounts: .venv/bin/comptoir users add NAME --role agent|editor|admin|owner)\n"
         f"  Health: {config.desk_url}/health   Logs: {stack.logs}\n  Ctrl-C stops everything.\n"
     )
     stopping = False

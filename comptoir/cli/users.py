@@ -1,4 +1,5 @@
-"""``comptoir users add``: console accounts for agents, editors and admins."""
+"""``comptoir users add``: console accounts for agents, editors, admins and owners (the
+shop's owner reads the reports, nothing else)."""
 
 from __future__ import annotations
 
@@ -47,9 +48,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     users = sub.add_parser("users", help="console accounts").add_subparsers(
         dest="users", required=True
     )
-    adduser = users.add_parser("add", help="create an agent, editor or admin account")
+    adduser = users.add_parser("add", help="create an agent, editor, admin or owner account")
     adduser.add_argument("username")
-    adduser.add_argument("--role", choices=["agent", "editor", "admin"], default="agent")
+    adduser.add_argument(
+        "--role",
+        choices=["agent", "editor", "admin", "owner"],  # accounts.ROLES (not imported: fast --help)
+        default="agent",
+        help="agent: chats; editor: knowledge; admin: everything; owner: reports only",
+    )
     adduser.add_argument("--name", help="the name shoppers see, e.g. 'Camille'")
     adduser.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin"

@@ -28,8 +28,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from comptoir.desk.db import Base, as_utc, utc_now
 
 T = TypeVar("T")
-Role = Literal["agent", "editor", "admin"]
-ROLES: tuple[Role, ...] = ("agent", "editor", "admin")
+Role = Literal["agent", "editor", "admin", "owner"]
+ROLES: tuple[Role, ...] = ("agent", "editor", "admin", "owner")
+"""``owner``: the shop's owner, who reads the reports only (read-only, no transcript)."""
 SESSION_HOURS = 12
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 HASHING_AT_ONCE = 2

@@ -26,6 +26,7 @@ from comptoir.desk.openapi import openapi
 from comptoir.desk.pages import pages
 from comptoir.desk.rasa_client import RasaClient
 from comptoir.desk.redis_hub import RedisHub
+from comptoir.desk.reports.api import reports
 from comptoir.desk.retention import purge_daily
 from comptoir.desk.routing import MessageRouter
 from comptoir.desk.schema import upgrade_schema
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
     app.ctx.knowledge_preview = KnowledgePreview(settings)
     app.before_server_start(_open)
     app.after_server_stop(_close)
-    for blueprint in (widget, pages, console, editor):
+    for blueprint in (widget, pages, console, editor, reports):
         app.blueprint(blueprint)
     app.blueprint(lockouts)
     app.blueprint(openapi)

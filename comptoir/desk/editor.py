@@ -44,8 +44,9 @@ class KnowledgePreview:
         self._index: KnowledgeIndex | None = None
         self._fingerprint: tuple[tuple[str, int, int], ...] | None = None
 
-    def _current(self) -> tuple[Searcher, KnowledgeIndex]:
-        """The searcher (model loaded once) and an index of the files as they are now.
+    def snapshot(self) -> tuple[Searcher, KnowledgeIndex]:
+        """The searcher (model loaded once) and an index of the files as they are now
+        (also what the owner's reports compare missed questions with).
 
         The embedding cache is read, never written (``persist=False``): the action
         server owns it.
@@ -63,7 +64,7 @@ class KnowledgePreview:
 
     def preview(self, question: str, language: str) -> dict[str, Any]:
         """What the bot would do with ``question``, in the shape the page shows."""
-        searcher, index = self._current()
+        searcher, index = self.snapshot()
         ranked = searcher.ranked(index, question)
         result = searcher.decide(index, question, language, ranked)
         answer = None

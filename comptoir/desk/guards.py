@@ -20,6 +20,9 @@ CHAT_ROLES = frozenset({"agent", "admin"})
 """Transcripts hold shopper data: only agents and admins take or read chats."""
 EDIT_ROLES = frozenset({"editor", "admin"})
 """Who may use the editors' page (knowledge preview, misses, votes)."""
+REPORT_ROLES = frozenset({"admin", "owner"})
+"""Who may read the reports (rates and counts, no transcript): the shop's owner, who may
+use nothing else of the console, and admins."""
 
 
 async def require_account(
@@ -28,10 +31,11 @@ async def require_account(
     """The signed-in account, or the 401/403 answer to return.
 
     Editors sign in (they share the accounts) but do not take shoppers' chats:
-    transcripts hold shopper data that only agents and admins need to see. ``roles``
-    says who may use the route (``None``: any signed-in account). ``change`` asks for the
-    session's CSRF token too, so another site cannot act with the agent's cookie
-    (compared in constant time: the answer's timing tells nothing about the token).
+    transcripts hold shopper data that only agents and admins need to see; an owner
+    reads the reports and nothing else (``REPORT_ROLES``). ``roles`` says who may use
+    the route (``None``: any signed-in account). ``change`` asks for the session's CSRF
+    token too, so another site cannot act with the agent's cookie (compared in
+    constant time: the answer's timing tells nothing about the token).
     """
     accounts: AccountStore = request.app.ctx.accounts
     found = await accounts.resolve(request.cookies.get(COOKIE))

@@ -23,6 +23,7 @@ from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, se
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from comptoir.desk.accounts import ConsoleSession
+from comptoir.desk.reports.rollup import forget as forget_report_facts
 from comptoir.desk.store import ClientMessage, Conversation, Message
 from comptoir.desk.tickets import OPEN_STATUSES, Ticket, TicketNote
 from comptoir.desk.votes import Feedback, Satisfaction
@@ -88,7 +89,8 @@ async def expired_offline_tickets(sessions: async_sessionmaker, days: int) -> li
 async def delete_from_desk(
     sessions: async_sessionmaker, conversation_ids: list[str], report: PurgeReport
 ) -> None:
-    """Remove the conversations, their messages, tickets and notes; anonymise votes."""
+    """Remove the conversations, their messages, tickets and notes, and their facts in
+    the reports' roll-up; anonymise votes."""
     async with sessions.begin() as session:
         for start in range(0, len(conversation_ids), 500):
             ids = conversation_ids[start : start + 500]
@@ -116,6 +118,7 @@ async def delete_from_desk(
             report.conversations += (
                 await session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
             ).rowcount
+            await forget_report_facts(session, ids)  # the reports count what is kept
 
 
 async def delete_expired_sessions(sessions: async_sessionmaker, report: PurgeReport) -> None:

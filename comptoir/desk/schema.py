@@ -22,11 +22,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from comptoir.desk import accounts, store, tickets, votes
 from comptoir.desk.db import Base, sync_url
+from comptoir.desk.reports import tables as report_tables
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BASELINE = "0001_desk"
 VERSION_TABLE = "desk_alembic_version"
-TABLE_MODULES = (store, votes, accounts, tickets)
+TABLE_MODULES = (store, votes, accounts, tickets, report_tables)
 """Each declares its tables on ``Base`` when imported; listed so none is forgotten."""
 
 

@@ -42,9 +42,12 @@ class Ticket(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     contact_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     request: Mapped[str] = mapped_column(String(2000), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # created_at and closed_at are indexed for the reports' roll-up (what changed since).
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, index=True
+    )
 
 
 class TicketNote(Base):

@@ -30,7 +30,8 @@ class Feedback(Base):
     article_id: Mapped[str] = mapped_column(String(80), index=True)
     question: Mapped[str] = mapped_column(Text, default="")
     vote: Mapped[str] = mapped_column(String(4))  # up | down
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Indexed: the reports' roll-up counts the votes cast since its last pass, day by day.
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class Satisfaction(Base):
@@ -42,7 +43,8 @@ class Satisfaction(Base):
     conversation_id: Mapped[str] = mapped_column(String(64), index=True)
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Indexed: the reports' roll-up reads the scores given since its last pass.
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class VoteStore:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_handoff import Console, add_agent
+from tests.helpers import serious_accessibility_violations
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +192,6 @@ def test_in_chromium_the_editor_reads_why_and_the_thresholds(
 ):
     """The reason line under the decision, in the editor's language with its decimal
     comma; the thresholds block and the articles too close to be told apart."""
-    from axe_playwright_python.sync_playwright import Axe
 
     from tests.e2e.test_handoff import add_agent
     from tests.e2e.test_widget_browser import assert_no_codes, console_page
@@ -234,13 +234,7 @@ def test_in_chromium_the_editor_reads_why_and_the_thresholds(
         assert re.fullmatch(r"« (Le p|P)rogramme de fidélité » et « (Le p|P)rogramme .*", twins[0])
         assert "fusionnez-les" in close.inner_text()
         assert_no_codes(page)
-        results = Axe().run(page, context="#preview-result")
-        serious = [
-            (v["id"], v["help"], [n["target"] for n in v["nodes"]])
-            for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert serious == []
+        assert serious_accessibility_violations(page, "#preview-result") == []
 
         page.get_by_role("button", name="English", exact=True).click()
         english = page.locator("#preview-reason").inner_text()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import serious_accessibility_violations
 from tests.stack_fixtures import REPLY_TIMEOUT_MS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,19 +169,12 @@ def test_keyboard_only_session(context, shop):
 
 
 def test_no_serious_accessibility_violations(context, shop):
-    from axe_playwright_python.sync_playwright import Axe
 
     page = context.new_page()
     open_chat(page, shop)
     say(page, "Combien de temps pour être remboursé ?")
     wait_for_bot(page, 1)
-    results = Axe().run(page)
-    serious = [
-        (v["id"], v["help"], [n["target"] for n in v["nodes"]])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_accessibility_violations(page) == []
 
 
 def test_a_bot_message_with_a_script_is_rendered_inert(context, shop):

@@ -17,9 +17,12 @@ import pytest
 import yaml
 
 from comptoir import message_kinds
+from comptoir.desk.accounts import ROLES
 from comptoir.desk.rasa_client import BUSINESS_STEPS
+from comptoir.desk.reports.definitions import FIRST_RESPONSE_BUCKETS
 from comptoir.desk.tickets import OPEN_STATUSES, QUEUE_STATUSES
 from comptoir.shop.models import ORDER_STATUSES, RETURN_STATUSES
+from comptoir.shop.policy import REASONS as RETURN_REASONS
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSOLE = ROOT / "comptoir" / "desk" / "static" / "console"
@@ -27,8 +30,9 @@ LABELS = (CONSOLE / "labels.js").read_text(encoding="utf-8")
 
 SECTION = re.compile(r"^  (\w+): \{$")
 SECTION_END = "  },"
-# One label: ``code: ["français", "English"],`` (French first, both non-empty).
-CODE_PAIR = r'(\w+): \["([^"]+)", "([^"]+)"\],$'
+# One label: ``code: ["français", "English"],`` (French first, both non-empty); a code
+# that is not a JavaScript name is quoted (``"5m_15m": [...]``).
+CODE_PAIR = r'"?(\w+)"?: \["([^"]+)", "([^"]+)"\],$'
 ENTRY = re.compile(r"^    " + CODE_PAIR)
 GENERIC = re.compile(r"^  " + CODE_PAIR)
 # One sentence: ``key: ["français", "English"],``.
@@ -119,6 +123,24 @@ def test_the_codes_come_from_where_expected():
     assert "action_human_handoff" in BUSINESS_STEPS
 
 
+# The names the reports' API sends (fixed by the API's contract, docs/reports.md).
+REPORT_HEADLINE = (
+    "conversations",
+    "automation_rate",
+    "resolution_confirmed_rate",
+    "resolution_assumed_rate",
+    "handoff_rate",
+    "first_response_median_s",
+    "first_response_business_median_s",
+    "resolution_median_s",
+    "offline_within_promise_rate",
+    "csat",
+    "csat_response_rate",
+    "late_parcel_share",
+)
+REPORT_BUCKETS = tuple(name for name, _ in FIRST_RESPONSE_BUCKETS)
+
+
 def expected() -> dict[str, set[str]]:
     return {
         "reason": handoff_reasons(),
@@ -128,9 +150,16 @@ def expected() -> dict[str, set[str]]:
         "status": {*OPEN_STATUSES, *QUEUE_STATUSES, "handed_back", "resolved"},
         "order_status": set(ORDER_STATUSES),
         "return_status": set(RETURN_STATUSES),
-        "role": {"agent", "editor", "admin"},
+        "role": set(ROLES),
         "language": {"fr", "en"},
         "decision": {"answer", "clarify", "none"},
+        # The reports' API (GET /console/api/reports): its headline figures, the first
+        # response time buckets, the returns' reasons and kinds.
+        "metric": set(REPORT_HEADLINE),
+        "metric_hint": set(REPORT_HEADLINE),
+        "frt_bucket": set(REPORT_BUCKETS),
+        "return_reason": set(RETURN_REASONS),
+        "return_kind": {"return", "warranty"},
     }
 
 
@@ -158,7 +187,10 @@ def test_every_sentence_exists_in_both_languages():
     # Every t("key") of the modules and data-i18n="key" of the page is defined.
     used = set()
     for module in CONSOLE.glob("*.js"):
-        used |= set(re.findall(r'\bt\("(\w+)"', module.read_text(encoding="utf-8")))
+        text = module.read_text(encoding="utf-8")
+        used |= set(re.findall(r'\bt\("(\w+)"', text))
+        # Keys handed to t() later: ``key: "last7"``, ``dataset.i18n = "…"``, ``problem = "…"``.
+        used |= set(re.findall(r'\b(?:key|i18n|problem)\s*[:=]\s*"(\w+)"', text))
     page = (CONSOLE.parent / "console.html").read_text(encoding="utf-8")
     used |= set(re.findall(r'data-i18n(?:-placeholder|-aria-label)?="(\w+)"', page))
     assert sorted(used - keys["fr"]) == []

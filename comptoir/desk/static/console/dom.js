@@ -15,7 +15,7 @@ export function el(tag, props = {}, ...children) {
     else if (key in node && typeof node[key] !== "object") node[key] = value;
     else node.setAttribute(key, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child != null && child !== false) node.append(child);
   }
   return node;
@@ -24,7 +24,7 @@ export function el(tag, props = {}, ...children) {
 /** Empty a node and append new children. */
 export function fill(node, ...children) {
   node.textContent = "";
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child != null && child !== false) node.append(child);
   }
   return node;

@@ -1,24 +1,80 @@
 /* The console's entry module: the language switch, sign-in and sign-out, then the
- * pages the account's role may use. A new page (reports…) is one more module beside
- * queue.js and editor.js, exporting start(session), and one more line in PAGES. */
+ * pages the account's role may use. A new page is one more module beside queue.js and
+ * editor.js, exporting start(session) (and show(), called when its view is on screen),
+ * and one more line in PAGES. Pages belong to a view: an account with more than one
+ * view (an admin) gets a navigation in the header; ``#reports`` opens the reports. */
 import { api, setCsrf } from "./api.js";
-import { $ } from "./dom.js";
+import { $, el, fill } from "./dom.js";
 import * as editorPage from "./editor.js";
 import { label, mountLanguageSwitch, onLanguageChange, t } from "./i18n.js";
 import * as lockoutsPage from "./lockouts.js";
 import * as queuePage from "./queue.js";
+import * as reportsPage from "./reports.js";
 
 const PAGES = [
-  { roles: ["agent", "admin"], page: queuePage },
-  { roles: ["agent", "admin"], page: lockoutsPage },
-  { roles: ["editor", "admin"], page: editorPage },
+  { roles: ["agent", "admin"], page: queuePage, view: "console", box: "app" },
+  { roles: ["agent", "admin"], page: lockoutsPage, view: "console", box: "app" },
+  { roles: ["editor", "admin"], page: editorPage, view: "console", box: "editor" },
+  { roles: ["admin", "owner"], page: reportsPage, view: "reports", box: "reports" },
 ];
+// Each view's entry in the navigation (a sentence key) and its address.
+const VIEWS = { console: { key: "viewConsole", hash: "" }, reports: { key: "viewReports", hash: "#reports" } };
 
 const session = { agent: null, active: () => session.agent !== null };
+let pages = [];
 
 function showWho() {
   if (!session.agent) return;
   $("who").textContent = t("who", { name: session.agent.display_name, role: label("role", session.agent.role) });
+}
+
+function views() {
+  return [...new Set(pages.map((entry) => entry.view))];
+}
+
+/** The view the address asks for, if the account has it; else its first view. */
+function wantedView() {
+  const mine = views();
+  const asked = Object.keys(VIEWS).find((view) => VIEWS[view].hash && VIEWS[view].hash === location.hash);
+  return mine.includes(asked) ? asked : mine[0];
+}
+
+function showView() {
+  const current = wantedView();
+  pages.forEach((entry) => {
+    $(entry.box).hidden = entry.view !== current;
+  });
+  pages.filter((entry) => entry.view === current && entry.page.show).forEach((entry) => entry.page.show());
+  $("views")
+    .querySelectorAll("a")
+    .forEach((link) => {
+      if (link.dataset.view === current) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    });
+}
+
+/** The header's navigation, for an account with more than one view. */
+function mountViews() {
+  const mine = views();
+  const nav = $("views");
+  nav.hidden = mine.length < 2;
+  fill(
+    nav,
+    el(
+      "ul",
+      {},
+      mine.map((view) =>
+        el(
+          "li",
+          {},
+          el("a", { href: VIEWS[view].hash || "#", dataset: { view, i18n: VIEWS[view].key } }, t(VIEWS[view].key)),
+        ),
+      ),
+    ),
+  );
+  if (mine.length === 1 && mine[0] === "reports") $("title").dataset.i18n = "titleReports";
+  $("title").textContent = t($("title").dataset.i18n);
+  window.addEventListener("hashchange", showView);
 }
 
 function start(data) {
@@ -27,7 +83,10 @@ function start(data) {
   $("login").hidden = true;
   $("logout").hidden = false;
   showWho();
-  PAGES.filter((entry) => entry.roles.includes(session.agent.role)).forEach((entry) => entry.page.start(session));
+  pages = PAGES.filter((entry) => entry.roles.includes(session.agent.role));
+  pages.forEach((entry) => entry.page.start(session));
+  mountViews();
+  showView();
 }
 
 mountLanguageSwitch($("lang-switch"));
