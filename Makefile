@@ -43,10 +43,19 @@ bench-handoff: setup  ## Only the handoff latency benchmark (200 conversations a
 bench-reports: setup  ## Only the owner's report benchmark (30 days over 100k conversations, SQLite and PostgreSQL)
 	@$(PY) -m benchmarks.run reports
 
+bench-mail: setup  ## Only the e-mail benchmark (1,000 notices queued and sent to a local SMTP server)
+	@$(PY) -m benchmarks.run mail
+
+bench-connectors: setup  ## Only the connectors: proof turn with each platform's fake, sync of 10k orders
+	@model=$$(bash scripts/train.sh) && COMPTOIR_TEST_MODEL="$$model" $(PY) -m benchmarks.run connectors
+
+bench-late: setup  ## Only the late-order check of the delay notices (100k orders, SQLite)
+	@$(PY) -m benchmarks.run late
+
 fuzz: setup  ## Fuzz the desk's API (schemathesis, from /api/openapi.json); fails on any 5xx
 	@model=$$(bash scripts/train.sh) && COMPTOIR_TEST_MODEL="$$model" $(PY) -m benchmarks.fuzz
 
 clean:  ## Remove runtime files (keeps environments and the model cache)
 	rm -rf .run results bench-results
 
-.PHONY: help setup model run test lint format bench bench-kb bench-handoff bench-reports fuzz clean
+.PHONY: help setup model run test lint format bench bench-kb bench-handoff bench-reports bench-connectors bench-mail bench-late fuzz clean

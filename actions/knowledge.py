@@ -128,6 +128,10 @@ class ActionAnswerKnowledge(ComptoirAction):
             "kind": kinds.KNOWLEDGE_ANSWER,
             "language": language,
             "article_id": article.id,
+            # What the article is about (its folder, its tags): the desk adds the shop's
+            # notice on that topic after the answer (comptoir/desk/shop_notices.py).
+            "article_section": article.path.parent.name,
+            "article_tags": list(article.tags),
             "question": question[:500],
             "feedback": {"prompt": HELPFUL(language), "choices": ["up", "down"]},
         }

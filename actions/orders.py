@@ -25,12 +25,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import ComptoirAction, Dispatcher, Events
 from actions.i18n import NO_THANKS, agent_button, language_of
+from actions.live import refreshed
 from actions.tasks import PENDING_TASKS, TASK_SLOT, handed_over, requested_task, resume
 from comptoir import message_kinds as kinds
 from comptoir.settings import get_settings
 from comptoir.shop import order_wording as say
 from comptoir.shop.describe import describe_order
-from comptoir.shop.numbers import normalise_order_number
+from comptoir.shop.numbers import EXAMPLES, normalise_order_number, number_style
 from comptoir.shop.service import load_order, open_session, recent_orders
 from comptoir.shop.verification import (
     EMAIL,
@@ -185,7 +186,7 @@ class ActionOrderStatusStart(ComptoirAction):
     async def respond(self, dispatcher: Dispatcher, tracker: Tracker, language: str) -> Events:
         text = (tracker.latest_message or {}).get("text") or ""
         number = next(tracker.get_latest_entity_values("order_number"), None)
-        number = normalise_order_number(number or text)
+        number = normalise_order_number(number or text, number_style(get_settings()))
         verified = tracker.get_slot("verified_order")
         handover = handed_over(tracker)  # a return typed as an order question
         task = requested_task(tracker)
@@ -194,10 +195,14 @@ class ActionOrderStatusStart(ComptoirAction):
         if verified and number in (None, verified):
             if task in PENDING_TASKS:
                 return resume(task)
+            if not await refreshed(dispatcher, verified, language):
+                return events
             return events + answer_order(dispatcher, tracker, verified, language)
         if handover:
             dispatcher.utter_message(text=say.FIND_ORDER_FIRST(language))
         email = signed_in_email(tracker)
+        if email and number and not await refreshed(dispatcher, number, language):
+            return events
         if email:
             found = self._signed_in(dispatcher, tracker, email, number, language, task)
             if found is not None:
@@ -292,7 +297,7 @@ class ValidateOrderStatusForm(FormValidationAction):
         if tracker.get_slot("requested_slot") != "order_number":
             return {}
         text = (tracker.latest_message or {}).get("text") or ""
-        number = normalise_order_number(text)
+        number = normalise_order_number(text, number_style(get_settings()))
         if number is None and self._is_digression(tracker):
             return {}  # let the digression rules answer, then the form resumes
         return {"order_number": number or "__unrecognised__"}
@@ -301,7 +306,8 @@ class ValidateOrderStatusForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if not value or value == "__unrecognised__":
-            dispatcher.utter_message(text=say.BAD_NUMBER(language_of(tracker)))
+            example = EXAMPLES[number_style(get_settings())]
+            dispatcher.utter_message(text=say.BAD_NUMBER(language_of(tracker), example=example))
             return {"order_number": None}
         return {"order_number": value}
 
@@ -318,7 +324,7 @@ class ValidateOrderStatusForm(FormValidationAction):
             return {}  # a question in the middle: answered, then the form asks again
         return {PROOF_SLOT: text[:120] or "__empty__"}
 
-    def validate_order_proof(
+    async def validate_order_proof(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         language = language_of(tracker)
@@ -327,6 +333,13 @@ class ValidateOrderStatusForm(FormValidationAction):
         proof = read_proof(str(value or ""), limits.proof, pending_postcode(tracker))
         if limits.proof == EMAIL_OR_POSTCODE and proof.postcode_only:
             return {PROOF_SLOT: None}  # no try yet: the last name or amount is asked next
+        with open_session(get_settings().shop_db_url) as session:
+            limit = lock_of(session, requester_of(tracker), number, limits)
+        if limit:  # not even the shop's platform is asked
+            say_locked(dispatcher, language, limit)
+            return {PROOF_SLOT: "locked", "verified_order": None}
+        if not await refreshed(dispatcher, number, language):  # not a failed proof
+            return {PROOF_SLOT: "unavailable", "verified_order": None}
         with open_session(get_settings().shop_db_url) as session:
             result = verify(session, requester_of(tracker), number, proof, limits)
         if result.outcome is Outcome.VERIFIED:
@@ -355,5 +368,6 @@ class ActionOrderStatusAnswer(ComptoirAction):
             pending = tracker.get_slot(TASK_SLOT)
             if pending in PENDING_TASKS:  # the shopper came to return something
                 return [*events, *resume(pending)]
-            events = answer_order(dispatcher, tracker, verified, language) + events
+            if await refreshed(dispatcher, verified, language):  # just fetched: cached
+                events = answer_order(dispatcher, tracker, verified, language) + events
         return events

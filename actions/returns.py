@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from actions import services
 from actions.base import ComptoirAction, Dispatcher, Events
 from actions.i18n import agent_button
+from actions.live import refreshed
 from actions.tasks import (
     DEFECT,
     REQUEST_INTENTS,
@@ -143,6 +144,9 @@ class ActionReturnFlow(ComptoirAction):
         conditioned on; without an explicit wait, no rule matches the new state and
         Rasa's fallback would revert the shopper's message, undoing the step.
         """
+        number = tracker.get_slot("verified_order")
+        if number and not await refreshed(dispatcher, number, language):
+            return [*reset(), FollowupAction("action_listen")]
         events = self._step(dispatcher, tracker, language)
         if not any(event.get("event") == "followup" for event in events):
             events.append(FollowupAction("action_listen"))

@@ -23,8 +23,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from comptoir import message_kinds as kinds
+from comptoir.settings import get_settings
 from comptoir.shop import order_wording as say
-from comptoir.shop.numbers import normalise_order_number
+from comptoir.shop.numbers import normalise_order_number, number_style
 from comptoir.shop.request_kind import request_kind
 
 TASK_RETURN, TASK_WARRANTY, TASK_RETURN_STATUS = "return", "warranty", "return_status"
@@ -79,8 +80,10 @@ def named_order(tracker: Tracker) -> str | None:
     """The order number the shopper typed, when marked as one (« CMD-10001 », « commande
     10001 », « n° 10001 »): a lone year or quantity is not taken for an order."""
     text = typed_text(tracker)
-    number = normalise_order_number(text)
-    return number if number and _MARKED_NUMBER.search(text) else None
+    style = number_style(get_settings())
+    number = normalise_order_number(text, style)
+    distinct = style == "reference"  # nine letters that are no word: never a quantity
+    return number if number and (distinct or _MARKED_NUMBER.search(text)) else None
 
 
 def set_this_turn(tracker: Tracker, slot: str) -> bool:

@@ -17,9 +17,13 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.connectors import run as connectors_run
 from benchmarks.fuzz import fuzz
 from benchmarks.handoff_bench import handoff_runs
 from benchmarks.knowledge_bench import build_and_query, quality, suite
+from benchmarks.late_orders import print_figures as print_late_orders
+from benchmarks.late_orders import run as late_orders_run
+from benchmarks.mail import run as mail_run
 from benchmarks.orders_bench import run as orders_run
 from benchmarks.reports_bench import run as reports_run
 from comptoir.kb.embedder import load_embedder
@@ -180,7 +184,51 @@ def reports_only() -> int:
     return save("reports", report_figures())
 
 
+def mail_figures() -> dict:
+    """Sending notices through the outbox to a local SMTP server, on both backends."""
+    count = int(os.environ.get("BENCH_MAIL", "1000"))
+    print(f"\ne-mail: {count} delay notices queued, then sent to a local SMTP server")
+    return mail_run(POSTGRES_ADMIN, count)
+
+
+def mail_only() -> int:
+    """`make bench-mail`: only the outbox's figures."""
+    return save("mail", mail_figures())
+
+
+def connector_figures(model: Path) -> dict:
+    """Each platform's connector against its fake: the proof turn, and a 10k sync."""
+    print("\nconnectors against their platform's fake: proof turn through the desk, sync")
+    return connectors_run(model)
+
+
+def connectors_only() -> int:
+    """`make bench-connectors`: only the connectors' figures."""
+    return save("connectors", connector_figures(Path(os.environ["COMPTOIR_TEST_MODEL"])))
+
+
+def late_order_figures() -> dict:
+    """The delay notices' check over a shop of 100k orders: a first pass that queues
+    every notice, then a pass with nothing new (what the desk does on schedule)."""
+    count = int(os.environ.get("BENCH_LATE_ORDERS", "100000"))
+    print(f"\nlate-order check over {count} orders (SQLite): first pass, then nothing new")
+    figures = late_orders_run(count)
+    print_late_orders(figures)
+    return figures
+
+
+def late_orders_only() -> int:
+    """`make bench-late`: only the late-order check."""
+    return save("late_orders", late_order_figures())
+
+
 def main() -> int:
+    if sys.argv[1:] == ["late"]:
+        return late_orders_only()
+    if sys.argv[1:] == ["connectors"]:
+        return connectors_only()
+    if sys.argv[1:] == ["mail"]:
+        return mail_only()
     if sys.argv[1:] == ["handoff"]:
         return handoff_only()
     if sys.argv[1:] == ["knowledge"]:
@@ -241,6 +289,9 @@ def main() -> int:
     for backend, figures in results["order_lookup"].items():
         print(f"  {backend:<11} p50 {figures['p50_ms']} ms  p95 {figures['p95_ms']} ms")
     results["reports"] = report_figures()
+    results["late_orders"] = late_order_figures()
+    results["connectors"] = connector_figures(model)
+    results["mail"] = mail_figures()
     examples = int(os.environ.get("FUZZ_EXAMPLES", "300"))
     print(f"\nfuzzing the desk's API (schemathesis, {examples} examples per operation)")
     results["fuzz"] = fuzz(model, examples, int(os.environ.get("FUZZ_BUDGET_S", "600")))

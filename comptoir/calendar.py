@@ -49,6 +49,24 @@ def next_working_day(day: date) -> date:
     return day
 
 
+def parse_quiet_hours(spec: str) -> tuple[time, time] | None:
+    """``"21:00-08:00"`` → (21:00, 08:00): local hours when notices wait (they may span
+    midnight); ``""`` → None, no quiet hours. Anything else raises ValueError with the
+    expected form, so a typo in ``COMPTOIR_NOTIFY_QUIET_HOURS`` stops the start-up."""
+    if not spec.strip():
+        return None
+    parts = spec.split("-")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        start, end = (time.fromisoformat(part.strip().zfill(5)) for part in parts)
+    except ValueError:
+        raise ValueError(
+            f"quiet hours {spec!r}: expected two local times like '21:00-08:00', or '' for none"
+        ) from None
+    return (start, end) if start != end else None
+
+
 class BusinessHours(BaseModel):
     """Opening days (0 = Monday), opening hours and the promised offline response time.
 

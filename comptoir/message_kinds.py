@@ -24,6 +24,9 @@ ORDER_STATUS: Final = "order_status"
 VERIFICATION_LOCKED: Final = "verification_locked"
 """Too many wrong order checks: a person is offered."""
 
+ORDER_LOOKUP_UNAVAILABLE: Final = "order_lookup_unavailable"
+"""The shop's platform could not be asked about the order (down, slow, key refused)."""
+
 KNOWLEDGE_ANSWER: Final = "knowledge_answer"
 """An answer from an article: the widget shows 👍/👎, the desk accepts feedback on it."""
 

@@ -11,10 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from comptoir.calendar import BusinessHours
+from comptoir.calendar import BusinessHours, parse_quiet_hours
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,6 +127,81 @@ class Settings(BaseSettings):
         300, ge=30, description="How old a signed webhook delivery may be when received."
     )
 
+    # E-mail (docs/email.md): the outbox, proactive delay notices, offline answers.
+    shop_name: str = Field(
+        "Atelier Lumière", description="The shop's name, as e-mails and the widget say it."
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The desk's address as shoppers reach it (links in e-mails: "
+        "unsubscribe), e.g. 'https://support.shop.example'.",
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server for outgoing e-mail; unset: e-mails wait in the outbox."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="'starttls' (port 587), 'tls' (implicit, port 465) or 'none'."
+    )
+    smtp_user: str = ""
+    smtp_password: str = Field("", description="Never logged nor shown.")
+    smtp_timeout_s: float = Field(20.0, gt=0)
+    mail_from: str = Field(
+        "",
+        description="From of every e-mail, e.g. 'Atelier Lumière <support@shop.example>'; "
+        "unset: the shop's name and support_email.",
+    )
+    mail_reply_to: str = Field(
+        "", description="Reply-To: where shoppers' replies go (the inbound address)."
+    )
+    mail_signature_fr: str = Field("L'équipe du service client", description="Signature (FR).")
+    mail_signature_en: str = Field("The customer service team", description="Signature (EN).")
+    mail_max_attempts: int = Field(
+        8, ge=1, description="Tries before an e-mail is given up (temporary failures)."
+    )
+    mail_first_retry_s: float = Field(
+        60.0, gt=0, description="Wait before the second try; doubled after each failure."
+    )
+    mail_max_retry_s: float = Field(6 * 3600.0, gt=0, description="Longest wait between tries.")
+    mail_poll_s: float = Field(5.0, gt=0, description="How often the desk looks at the outbox.")
+
+    notify_late_enabled: bool = Field(
+        True, description="Write to shoppers first when their order is late."
+    )
+    notify_late_check_s: float = Field(
+        1800.0, gt=0, description="How often (seconds) the desk checks orders for a new delay."
+    )
+    notify_no_scan_working_days: int = Field(
+        3, ge=1, description="A shipped parcel with no carrier scan for this long is late."
+    )
+    notify_late_max_age_days: int = Field(
+        45,
+        ge=1,
+        description="Orders placed longer ago than this are not written to (a first run on "
+        "an old shop does not e-mail last year's customers).",
+    )
+    notify_quiet_hours: str = Field(
+        "21:00-08:00",
+        description="Local hours (business_hours' timezone) when notices wait; '' for none.",
+    )
+
+    inbound_mail: Literal["off", "smtp"] = Field(
+        "off",
+        description="How shoppers' e-mail replies reach their ticket: 'smtp', the desk "
+        "receives on inbound_smtp_host:port (your mail server forwards the Reply-To "
+        "address to it).",
+    )
+    inbound_smtp_host: str = "127.0.0.1"
+    inbound_smtp_port: int = Field(2525, ge=1, le=65535)
+    inbound_max_bytes: int = Field(2_000_000, ge=10_000, description="Largest e-mail accepted.")
+
+    ticket_due_soon_minutes: int = Field(
+        120, ge=1, description="A ticket is 'soon late' this long before its promised time."
+    )
+    ticket_overdue_check_s: float = Field(
+        60.0, gt=0, description="How often (seconds) the desk looks for tickets past due."
+    )
+
     max_message_chars: int = 2000
     default_language: str = "fr"
 
@@ -146,6 +221,46 @@ class Settings(BaseSettings):
     returns_policy: Path = Field(
         PROJECT_ROOT / "policy" / "returns.yml",
         description="The shop's returns and warranty policy (YAML, see docs/returns.md).",
+    )
+
+    # The shop's platform (docs/connectors.md): where orders come from, live.
+    shop_connector: Literal["local", "woocommerce", "prestashop", "shopify", "http"] = Field(
+        "local",
+        description="'local': the shop database only (imported orders); otherwise orders "
+        "are looked up live on the platform and kept in the shop database as a cache.",
+    )
+    connector_url: str | None = Field(
+        None,
+        description="The platform's base address, e.g. 'https://shop.example' (WooCommerce, "
+        "PrestaShop, your own API) or 'https://my-shop.myshopify.com' (Shopify).",
+    )
+    connector_key: str = Field(
+        "",
+        description="WooCommerce consumer key, PrestaShop webservice key, Shopify Admin API "
+        "access token, or your own API's bearer token. Never logged nor shown.",
+    )
+    connector_secret: str = Field(
+        "", description="WooCommerce consumer secret. Never logged nor shown."
+    )
+    connector_timeout_s: float = Field(8.0, gt=0, description="Per request to the platform.")
+    connector_retries: int = Field(
+        3, ge=0, description="Retries after a 429, a 5xx or a network error."
+    )
+    connector_cache_s: float = Field(
+        60.0, ge=0, description="A live look-up of one order is reused this long."
+    )
+    connector_sync_s: float = Field(
+        900.0,
+        ge=0,
+        description="How often (seconds) the desk fetches the orders updated on the "
+        "platform (for the late-order check); 0: never.",
+    )
+    shopify_api_version: str = Field("2025-10", description="Shopify Admin API version.")
+    order_numbers: Literal["auto", "cmd", "digits", "hash", "reference"] = Field(
+        "auto",
+        description="How the shop numbers orders, when orders come from imports or your own "
+        "API: 'cmd' (CMD-12345), 'digits' (1234), 'hash' (#1001), 'reference' (XKBKNABJK). "
+        "'auto': CMD-12345 there, and each platform's own numbering for the others.",
     )
 
     # Proof of ownership of an order, and its limits (see docs/security.md).
@@ -177,12 +292,25 @@ class Settings(BaseSettings):
     limit_sockets_per_conversation: int = Field(3, ge=1)
     limit_tickets_per_conversation_per_day: int = Field(3, ge=1)
     limit_feedback_per_conversation: int = Field(20, ge=1)
+    limit_transcripts_per_recipient_per_day: int = Field(
+        3, ge=1, description="Chat transcripts one e-mail address receives in a day, any chat."
+    )
+    limit_transcripts_per_address_per_day: int = Field(
+        10, ge=1, description="Chat transcripts asked from one client address in a day."
+    )
     console_login_failures_before_backoff: int = Field(
         3, ge=1, description="Failed console sign-ins (per user or per address) before a delay."
     )
     offline_ticket_retention_days: int = Field(
         90, ge=1, description="Answered or abandoned offline tickets are deleted after this."
     )
+
+    @field_validator("notify_quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        """Refused at start-up when malformed (see ``calendar.parse_quiet_hours``)."""
+        parse_quiet_hours(value)
+        return value
 
     @property
     def shop_db_url(self) -> str:

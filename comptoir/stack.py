@@ -47,6 +47,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+RASA_NEVER_NEEDS = frozenset(
+    {
+        "COMPTOIR_CONNECTOR_KEY",
+        "COMPTOIR_CONNECTOR_SECRET",
+        "COMPTOIR_SMTP_PASSWORD",
+        "COMPTOIR_SMTP_USER",
+    }
+)
+"""Credentials of third parties that only the desk and the action server use."""
+
+
 class StackError(RuntimeError):
     """A process did not start; the message names its log file."""
 
@@ -170,6 +181,8 @@ class Stack:
         """The environment of one process: only the secrets its role needs."""
         keep = set(ROLES[role])
         dropped = {spec.env for spec in SECRETS if spec.field not in keep}
+        if role == "rasa":  # Rasa never talks to the shop's platform nor to a mail server
+            dropped |= RASA_NEVER_NEEDS
         return {k: v for k, v in self.environment().items() if k not in dropped}
 
     def check_secrets(self) -> Settings:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 # One real stack per test session, shared by tests/e2e and tests/security.
-pytest_plugins = ["tests.stack_fixtures"]
+pytest_plugins = ["tests.stack_fixtures", "tests.mail_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(

@@ -4,11 +4,37 @@ from __future__ import annotations
 
 import argparse
 
-from comptoir.cli import doctor, identity, kb, orders, privacy, report, returns, serve, users
+from comptoir.cli import (
+    connector,
+    doctor,
+    identity,
+    kb,
+    mail,
+    notify,
+    orders,
+    privacy,
+    report,
+    returns,
+    serve,
+    users,
+)
 from comptoir.settings import PROJECT_ROOT
 
 # In the order ``comptoir --help`` lists them.
-_SUBSYSTEMS = (serve, orders, returns, users, privacy, identity, kb, report, doctor)
+_SUBSYSTEMS = (
+    serve,
+    orders,
+    connector,
+    returns,
+    notify,
+    mail,
+    users,
+    privacy,
+    identity,
+    kb,
+    report,
+    doctor,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

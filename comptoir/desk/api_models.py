@@ -57,6 +57,16 @@ class IncomingMessage(BaseModel):
         return stripped
 
 
+class IncomingHello(BaseModel):
+    """Body of ``POST /api/conversations/{id}/hello``: a signed-in shopper opened the
+    widget on a new conversation (the bot may have something to tell them first)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lang: Literal["fr", "en"] | None = None
+    customer: SignedCustomer
+
+
 class IncomingFeedback(BaseModel):
     """Body of ``POST /api/conversations/{id}/feedback`` (the 👍/👎 under an answer)."""
 

@@ -20,10 +20,19 @@ from comptoir.desk.editor import KnowledgePreview, editor
 from comptoir.desk.errors import on_http_error, on_unexpected_error
 from comptoir.desk.headers import security_headers
 from comptoir.desk.hub import Hub
+from comptoir.desk.late_notices import LateNoticeCheck, check_periodically
 from comptoir.desk.limits import Limits
 from comptoir.desk.lockouts import lockouts
+from comptoir.desk.mail.api import mail
+from comptoir.desk.mail.inbound import InboundServer, ReplyDesk
+from comptoir.desk.mail.outbox import Outbox
+from comptoir.desk.mail.worker import MailWorker
+from comptoir.desk.notices_api import notices
 from comptoir.desk.openapi import openapi
+from comptoir.desk.order_sync import sync_forever, sync_wanted
+from comptoir.desk.overdue import OverdueSweeper
 from comptoir.desk.pages import pages
+from comptoir.desk.promise import Promise
 from comptoir.desk.rasa_client import RasaClient
 from comptoir.desk.redis_hub import RedisHub
 from comptoir.desk.reports.api import reports
@@ -31,6 +40,8 @@ from comptoir.desk.retention import purge_daily
 from comptoir.desk.routing import MessageRouter
 from comptoir.desk.schema import upgrade_schema
 from comptoir.desk.store import ConversationStore
+from comptoir.desk.ticket_mail import TicketMailStore
+from comptoir.desk.ticket_mail_api import ticket_mail
 from comptoir.desk.tickets import TicketStore
 from comptoir.desk.votes import VoteStore
 from comptoir.desk.webhook import WebhookSender
@@ -52,6 +63,9 @@ def create_app(settings: Settings | None = None, name: str = "comptoir_desk") ->
     for blueprint in (widget, pages, console, editor, reports):
         app.blueprint(blueprint)
     app.blueprint(lockouts)
+    app.blueprint(mail)
+    app.blueprint(ticket_mail)
+    app.blueprint(notices)
     app.blueprint(openapi)
     app.on_response(_cors)
     app.on_response(security_headers)
@@ -67,7 +81,8 @@ async def _open(app: Sanic) -> None:
     await upgrade_schema(settings.desk_db_url)
     app.ctx.votes = VoteStore(app.ctx.store.sessions)
     app.ctx.accounts = AccountStore(app.ctx.store.sessions)
-    app.ctx.tickets = TicketStore(app.ctx.store.sessions)
+    app.ctx.outbox = Outbox(app.ctx.store.sessions, settings)  # before anything queues
+    app.ctx.tickets = TicketStore(app.ctx.store.sessions, Promise.from_settings(settings))
     app.ctx.limits = Limits(settings)  # in Redis when redis_url is set
     app.ctx.rasa = RasaClient(
         settings.rasa_url, settings.actions_url, settings.rasa_timeout_s, settings.rasa_token
@@ -91,12 +106,28 @@ async def _open(app: Sanic) -> None:
         hub=app.ctx.hub,
         webhook=app.ctx.webhook,
     )
+    app.add_task(MailWorker(app.ctx.outbox).run_forever(), name="mail")
+    app.ctx.ticket_mails = TicketMailStore(app.ctx.store.sessions, app.ctx.tickets)
+    app.ctx.inbound = None
+    if settings.inbound_mail == "smtp":  # one receiving process; see mail/inbound.py
+        desk = ReplyDesk(app.ctx.ticket_mails, app.ctx.tickets, app.ctx.router.announce)
+        app.ctx.inbound = InboundServer(settings, desk)
+        await app.ctx.inbound.start()
     if settings.retention_days:
         app.add_task(purge_daily(settings, app.ctx.store.sessions), name="retention")
+    if settings.notify_late_enabled:  # delay notices: safe when every desk process runs it
+        late = LateNoticeCheck(settings, app.ctx.store.sessions, app.ctx.outbox)
+        app.add_task(check_periodically(settings, late), name="late_notices")
+    if sync_wanted(settings):  # orders from the shop's platform (docs/connectors.md)
+        app.add_task(sync_forever(settings), name="order_sync")
+    overdue = OverdueSweeper(app.ctx.tickets, app.ctx.hub, app.ctx.webhook)
+    app.add_task(overdue.run(settings.ticket_overdue_check_s), name="overdue")
 
 
 async def _close(app: Sanic) -> None:
     """Close what ``_open`` opened (connection pools, the Redis subscription)."""
+    if getattr(app.ctx, "inbound", None) is not None:
+        await app.ctx.inbound.stop()
     await app.ctx.rasa.close()
     await app.ctx.limits.close()
     if isinstance(app.ctx.hub, RedisHub):

@@ -319,6 +319,8 @@ async def _close(request: Request, ticket_id: int, status: str) -> HTTPResponse:
         return problem
     tickets: TicketStore = request.app.ctx.tickets
     ticket = await tickets.get(ticket_id)
+    if ticket is not None and ticket.status in ("offline", "answered") and status != "resolved":
+        return error(409, "resolve_instead", "an e-mail request is resolved, not handed back")
     if ticket is None or not await tickets.close(ticket_id, agent.id, status):
         return error(403, "not_yours", "only the agent who owns the conversation can close it")
     router: MessageRouter = request.app.ctx.router

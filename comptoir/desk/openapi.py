@@ -16,6 +16,7 @@ from sanic import json as json_response
 from comptoir.desk.api_models import (
     CONVERSATION_ID,
     IncomingFeedback,
+    IncomingHello,
     IncomingMessage,
     IncomingSatisfaction,
 )
@@ -119,6 +120,46 @@ def document() -> dict[str, Any]:
             },
             f"{base}/typing": {
                 "post": _conversation_call("The shopper is typing", None, 200, 400, 403, 429)
+            },
+            f"{base}/transcript": {
+                "post": _conversation_call(
+                    "E-mail the chat to the shopper's known address (a verified order's, or "
+                    "the one left for an offline request once an agent answered there; 409 "
+                    "without one; 429 past the caps per chat, recipient and client); the "
+                    "answer's 'message' is the sentence to show",
+                    None,
+                    200,
+                    400,
+                    403,
+                    404,
+                    409,
+                    429,
+                )
+            },
+            f"{base}/hello": {
+                "post": _conversation_call(
+                    "A signed-in shopper opened a new chat: the bot's first words, if any "
+                    "(a late order); no token needed",
+                    IncomingHello,
+                    200,
+                    400,
+                    409,
+                    429,
+                )
+            },
+            "/api/notices": {
+                "get": {
+                    "summary": "The shop's active notices, in one language (no token; cached 60 s)",
+                    "parameters": [
+                        {
+                            "name": "language",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": ["fr", "en"]},
+                        }
+                    ],
+                    "responses": _answers(200, 400),
+                }
             },
             "/health": {
                 "get": {

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from comptoir.desk.accounts import AccountStore, Agent
 from comptoir.desk.api_models import IncomingMessage
 from comptoir.desk.conversation_tokens import token_for
+from comptoir.desk.greetings import late_order_greetings
 from comptoir.desk.hub import Hub
 from comptoir.desk.limits import DAY_S, shopper_message, wait_for_window
 from comptoir.desk.payloads import Screened, screen
@@ -34,6 +35,7 @@ from comptoir.desk.replies import (
     offline_intro,
     queue_position,
 )
+from comptoir.desk.shop_notices import NoticeStore
 from comptoir.desk.store import ConversationStore
 from comptoir.desk.tickets import TicketStore, TicketView, summarise
 from comptoir.desk.webhook import WebhookSender
@@ -116,6 +118,7 @@ class MessageRouter:
         self.bot = bot
         self.hub = hub
         self.webhook = webhook
+        self.notices = NoticeStore(store.sessions)
 
     async def relay(
         self,
@@ -161,6 +164,11 @@ class MessageRouter:
         told: list[dict[str, Any]] = []
         if screened.masked:  # told before the answer, whoever gives it
             told.append(await self._say(conversation_id, NOTICE(language), language))
+        if not current:  # a new chat: a signed-in shopper's late order is told first
+            for text, custom in await late_order_greetings(
+                self.settings, incoming.customer, language
+            ):
+                told.append(await self._say(conversation_id, text, language, custom))
         if ticket is not None and ticket.status == "collecting":
             return turn.answer(told + await self._collect(ticket, screened.text, language))
         if ticket is not None:  # a person has (or is about to take) the conversation
@@ -225,6 +233,11 @@ class MessageRouter:
             return await self._refuse_ticket(turn, messages, wait)
         if handoff is not None:
             messages += await self._open_ticket(conversation_id, turn.language, handoff)
+        else:  # the shop's notice on this topic, once per conversation (shop_notices.py)
+            for text, custom in await self.notices.after_answer(
+                conversation_id, messages, turn.language
+            ):
+                messages.append(await self._say(conversation_id, text, turn.language, custom))
         return turn.answer(messages)
 
     async def _wait_for_ticket(self, conversation_id: str) -> int:
@@ -303,13 +316,16 @@ class MessageRouter:
         missing = "email" if not updated.contact_email else "request"
         return [await self._say(ticket.conversation_id, offline_ask(language, missing), language)]
 
-    async def _say(self, conversation_id: str, text: str, language: str) -> dict[str, Any]:
+    async def _say(
+        self, conversation_id: str, text: str, language: str, custom: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """A message the desk says itself (as the bot), stored and pushed like the others."""
+        custom = custom or {}
         stored = await self.store.append(
-            conversation_id, "bot", text, language=language, payload={"custom": {}}
+            conversation_id, "bot", text, language=language, payload={"custom": custom}
         )
         self.hub.publish(conversation_id, stored.as_json())
-        return {"seq": stored.seq, "text": text, "buttons": [], "custom": {}}
+        return {"seq": stored.seq, "text": text, "buttons": [], "custom": custom}
 
     async def post_agent_message(
         self,

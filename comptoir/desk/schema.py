@@ -20,14 +20,25 @@ from alembic.config import Config
 from sqlalchemy import MetaData, create_engine, inspect
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from comptoir.desk import accounts, store, tickets, votes
+from comptoir.desk import accounts, late_notices, shop_notices, store, ticket_mail, tickets, votes
 from comptoir.desk.db import Base, sync_url
+from comptoir.desk.mail import outbox as mail_outbox
 from comptoir.desk.reports import tables as report_tables
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BASELINE = "0001_desk"
 VERSION_TABLE = "desk_alembic_version"
-TABLE_MODULES = (store, votes, accounts, tickets, report_tables)
+TABLE_MODULES = (
+    store,
+    votes,
+    accounts,
+    tickets,
+    report_tables,
+    mail_outbox,
+    ticket_mail,
+    shop_notices,
+    late_notices,
+)
 """Each declares its tables on ``Base`` when imported; listed so none is forgotten."""
 
 

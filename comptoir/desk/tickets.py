@@ -11,11 +11,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, select, update
+from sqlalchemy import JSON, DateTime, Integer, String, false, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comptoir.desk.db import Base, as_utc, utc_now
+from comptoir.desk.promise import Promise
 from comptoir.desk.store import StoredMessage
 from comptoir.message_kinds import ORDER_STATUS
 from comptoir.redaction import redact
@@ -24,6 +25,8 @@ from comptoir.redaction import redact
 OPEN_STATUSES = ("waiting", "claimed", "collecting")
 # What the console's queue shows: live handoffs, and offline requests to answer by e-mail.
 QUEUE_STATUSES = ("waiting", "claimed", "offline")
+# Offline tickets: a request to answer by e-mail, or one answered and waiting for a reply.
+BY_EMAIL = ("offline", "answered")
 
 
 class Ticket(Base):
@@ -47,6 +50,15 @@ class Ticket(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True, index=True
+    )
+    # The promised answer time (comptoir/desk/promise.py), set when the ticket starts
+    # waiting or goes offline; indexed for the overdue sweeper, which marks the ticket
+    # once it has told the webhook (never twice, whichever desk process saw it first).
+    due_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, index=True
+    )
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
     )
 
 
@@ -79,13 +91,17 @@ class TicketView:
     request: str
     created_at: str
     waiting_s: int
+    due_at: str | None = None
+    due_state: str = "on_time"  # on_time | soon | late (comptoir/desk/promise.py)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _view(row: Ticket) -> TicketView:
+def _view(row: Ticket, promise: Promise) -> TicketView:
     created = as_utc(row.created_at)
+    now = utc_now()
+    due = as_utc(row.due_at) if row.due_at else None
     return TicketView(
         id=row.id,
         conversation_id=row.conversation_id,
@@ -99,7 +115,9 @@ def _view(row: Ticket) -> TicketView:
         contact_email=row.contact_email,
         request=row.request or "",
         created_at=created.isoformat(),
-        waiting_s=int((utc_now() - created).total_seconds()),
+        waiting_s=int((now - created).total_seconds()),
+        due_at=due.isoformat() if due else None,
+        due_state=promise.state(row.status, due, now),
     )
 
 
@@ -128,10 +146,22 @@ def summarise(history: list[StoredMessage], language: str) -> dict[str, Any]:
 
 
 class TicketStore:
-    """Open, list, claim and close tickets."""
+    """Open, list, claim and close tickets.
 
-    def __init__(self, sessions: async_sessionmaker) -> None:
+    ``promise`` dates each ticket's answer (the settings' by default:
+    ``Promise.from_settings``; without it, the default opening hours and promise)."""
+
+    def __init__(self, sessions: async_sessionmaker, promise: Promise | None = None) -> None:
         self._sessions = sessions
+        self.promise = promise or Promise()
+
+    @property
+    def sessions(self) -> async_sessionmaker:
+        """The desk database's sessions (the overdue sweeper marks tickets through them)."""
+        return self._sessions
+
+    def _view(self, row: Ticket) -> TicketView:
+        return _view(row, self.promise)
 
     async def open(
         self,
@@ -153,7 +183,8 @@ class TicketStore:
             if existing is not None:
                 if priority == "high" and existing.priority != "high":
                     existing.priority = "high"
-                return _view(existing), False
+                return self._view(existing), False
+            now = utc_now()
             ticket = Ticket(
                 conversation_id=conversation_id,
                 reason=reason[:40],
@@ -161,11 +192,12 @@ class TicketStore:
                 status=status,
                 language=language,
                 summary=summary or {},
-                created_at=utc_now(),
+                created_at=now,
+                due_at=self.promise.due(now) if status == "waiting" else None,
             )
             session.add(ticket)
             await session.flush()
-            return _view(ticket), True
+            return self._view(ticket), True
 
     async def opened_since(self, conversation_id: str, since: datetime) -> list[datetime]:
         """When the conversation's tickets opened after ``since`` were opened, oldest
@@ -186,13 +218,13 @@ class TicketStore:
                     Ticket.conversation_id == conversation_id, Ticket.status.in_(OPEN_STATUSES)
                 )
             )
-            return _view(row) if row else None
+            return self._view(row) if row else None
 
     async def get(self, ticket_id: int) -> TicketView | None:
         """The ticket, whatever its status (``None`` if there is no such ticket)."""
         async with self._sessions() as session:
             row = await session.get(Ticket, ticket_id)
-            return _view(row) if row else None
+            return self._view(row) if row else None
 
     async def queue(self) -> list[TicketView]:
         """Open tickets: high priority first, then the longest waiting."""
@@ -202,7 +234,7 @@ class TicketStore:
                 .where(Ticket.status.in_(QUEUE_STATUSES))
                 .order_by(Ticket.priority.desc(), Ticket.created_at)
             )
-            views = [_view(row) for row in rows]
+            views = [self._view(row) for row in rows]
         return sorted(views, key=lambda t: (t.priority != "high", t.created_at))
 
     async def claim(self, ticket_id: int, agent_id: int, agent_name: str) -> bool:
@@ -232,20 +264,23 @@ class TicketStore:
                 row.request = f"{row.request}\n{request}".strip()[:2000]
             if row.contact_email and row.request:
                 row.status = "offline"
+                row.due_at = self.promise.due(utc_now())  # the promise starts now
             await session.flush()
-            return _view(row)
+            return self._view(row)
 
     async def close(self, ticket_id: int, agent_id: int, status: str = "handed_back") -> bool:
         """Hand back to the bot (or resolve); only the agent who owns the ticket may.
 
-        An offline ticket (answered by e-mail) can be resolved by any agent."""
+        An offline ticket (to answer, or answered, by e-mail) can be resolved by any agent,
+        never handed back: nobody is in the chat to hand it to, and a shopper's e-mail
+        reply brings back only an ``answered`` or ``resolved`` ticket (``ticket_mail``)."""
+        by_email = Ticket.status.in_(BY_EMAIL) if status == "resolved" else false()
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(Ticket)
                 .where(
                     Ticket.id == ticket_id,
-                    ((Ticket.status == "claimed") & (Ticket.agent_id == agent_id))
-                    | (Ticket.status == "offline"),
+                    ((Ticket.status == "claimed") & (Ticket.agent_id == agent_id)) | by_email,
                 )
                 .values(status=status, closed_at=utc_now())
             )

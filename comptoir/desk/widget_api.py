@@ -20,6 +20,7 @@ from sanic import json as json_response
 
 from comptoir.desk.api_models import (
     IncomingFeedback,
+    IncomingHello,
     IncomingMessage,
     IncomingSatisfaction,
     describe_validation_error,
@@ -27,6 +28,7 @@ from comptoir.desk.api_models import (
 )
 from comptoir.desk.conversation_tokens import conversation_refusal, token_for
 from comptoir.desk.errors import error
+from comptoir.desk.greetings import late_order_greetings
 from comptoir.desk.hub import Hub
 from comptoir.desk.limits import Limits, already_rated
 from comptoir.desk.proxy import client_address
@@ -35,8 +37,11 @@ from comptoir.desk.store import ConversationStore
 from comptoir.desk.votes import VoteStore
 
 STATIC_DIR = Path(__file__).parent / "static"
-WIDGET_CALLS = ("messages", "feedback", "satisfaction", "typing")
+WIDGET_CALLS = ("messages", "feedback", "satisfaction", "typing", "hello")
 """The routes the widget calls across origins (each needs a preflight answer)."""
+
+HELLO_KEY = "hello:"
+"""The greetings' ``client_id`` prefix: each is written once per conversation."""
 
 widget = Blueprint("widget")
 Body = TypeVar("Body", bound=BaseModel)
@@ -97,6 +102,55 @@ async def post_message(request: Request, conversation_id: str) -> HTTPResponse:
     router: MessageRouter = request.app.ctx.router
     relayed = await router.relay(conversation_id, incoming, current, address=address)
     return json_response(relayed.body, status=relayed.status, headers=relayed.headers)
+
+
+@widget.post("/api/conversations/<conversation_id>/hello")
+async def post_hello(request: Request, conversation_id: str) -> HTTPResponse:
+    """A signed-in shopper opened the widget on a new conversation: when one of their
+    orders is late, the conversation starts with the bot saying so (with its token);
+    otherwise nothing is created and ``messages`` is empty (``comptoir.desk.greetings``)."""
+    hello, problem = _parse(request, conversation_id, IncomingHello, token=False)
+    if problem is not None:
+        return problem
+    store: ConversationStore = request.app.ctx.store
+    if await store.language_of(conversation_id) is not None:
+        return error(409, "conversation_started", "hello is only for a conversation not started")
+    settings = request.app.ctx.settings
+    language = hello.lang or settings.default_language
+    said = await late_order_greetings(settings, hello.customer, language)
+    if not said:
+        return json_response({"conversation_id": conversation_id, "messages": []})
+    limits: Limits = request.app.ctx.limits
+    address = client_address(request, settings.trusted_proxies)
+    refused = await limits.message(address, new=True, language=language)
+    if refused is not None:
+        return refused
+    messages = []
+    for index, (text, custom) in enumerate(said):
+        # A key of its own per greeting (``:`` is not allowed in the widget's ids): two
+        # tabs saying hello at once race on it, and only the first writes; the other is
+        # told the conversation has started, like a hello after it began.
+        stored = await store.append(
+            conversation_id,
+            "bot",
+            text,
+            language=language,
+            payload={"custom": custom},
+            client_id=f"{HELLO_KEY}{index}",
+        )
+        if stored is None:
+            return error(409, "conversation_started", "another hello started this conversation")
+        request.app.ctx.hub.publish(conversation_id, stored.as_json())
+        messages.append(stored.as_json())
+    token = token_for(settings.conversation_secret, conversation_id)
+    return json_response(
+        {
+            "conversation_id": conversation_id,
+            "conversation_token": token,
+            "language": language,
+            "messages": messages,
+        }
+    )
 
 
 @widget.get("/api/conversations/<conversation_id>/messages")

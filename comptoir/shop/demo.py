@@ -75,6 +75,7 @@ def demo_orders(today: date) -> list[dict]:
             "last_name": last,
             "placed_at": _at(placed),
             "status": status,
+            "language": "en" if who is JAMES else "fr",
             "promised_delivery": promised.isoformat() if promised else None,
             "revised_delivery": revised.isoformat() if revised else None,
             "lines": _lines(*skus),

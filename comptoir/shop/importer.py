@@ -10,11 +10,19 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,7 +34,7 @@ from comptoir.shop.models import (
     Shipment,
     TrackingEvent,
 )
-from comptoir.shop.numbers import normalise_order_number
+from comptoir.shop.numbers import EXAMPLES, NumberStyle, canonical_order_number
 
 Status = Literal[ORDER_STATUSES]  # type: ignore[valid-type]
 
@@ -37,6 +45,14 @@ class EventIn(BaseModel):
     status: str
     location: str = ""
     description: str = ""
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        """Stored in UTC: SQLite drops the offset, so a Paris 23:30 scan would otherwise
+        be read back as 23:30 UTC, the next day in Paris (lateness counts days). A scan
+        without a time zone is taken as UTC, as platforms' APIs give it."""
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class ShipmentIn(BaseModel):
@@ -71,23 +87,34 @@ class OrderIn(BaseModel):
     first_name: str = ""
     last_name: str = Field("", max_length=80)
     total: float | None = Field(None, ge=0, description="Amount paid; the lines' sum when absent.")
+    language: Literal["fr", "en"] = Field(
+        "fr", description="The shopper's language: e-mails about the order are written in it."
+    )
     lines: list[LineIn] = Field(min_length=1)
     shipments: list[ShipmentIn] = []
 
     @field_validator("number")
     @classmethod
-    def _number(cls, value: str) -> str:
-        number = normalise_order_number(value)
+    def _number(cls, value: str, info: ValidationInfo) -> str:
+        """Canonical in the shop's numbering style (context ``numbers``; CMD-12345 if none)."""
+        style = (info.context or {}).get("numbers", "cmd")
+        number = canonical_order_number(value, style)
         if number is None:
-            raise ValueError("not an order number (expected e.g. CMD-10001)")
+            raise ValueError(f"not an order number (expected e.g. {EXAMPLES[style]})")
         return number
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, value: object) -> object:
+        """ "FR", "en-GB", "en_US" are what back offices export: keep the two letters."""
+        return value.strip()[:2].lower() if isinstance(value, str) else value
 
     @field_validator("placed_at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("placed_at needs a time zone, e.g. 2026-11-02T10:00:00+01:00")
-        return value
+        return value.astimezone(UTC)  # stored in UTC: SQLite keeps no offset
 
 
 @dataclass
@@ -128,20 +155,43 @@ def read_records(path: Path) -> list[dict]:
     return data["orders"]
 
 
-def upsert_order(session: Session, record: OrderIn) -> bool:
-    """Create or replace one order; True when it was created."""
+@dataclass
+class Known:
+    """Customers (by e-mail) and orders (by number, with their lines and parcels) that a
+    batch loaded at once, so that upserting many orders makes no query per order."""
+
+    customers: dict[str, Customer] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)
+
+
+def upsert_order(session: Session, record: OrderIn, known: Known | None = None) -> bool:
+    """Create or replace one order; True when it was created.
+
+    With ``known`` (a batch, ``live_orders.store_orders``), customers and orders are
+    looked up there instead of queried, and the new ones are added to it.
+    """
     email = record.email.lower()
-    customer = session.scalar(select(Customer).where(Customer.email == email))
+    if known is None:
+        customer = session.scalar(select(Customer).where(Customer.email == email))
+    else:
+        customer = known.customers.get(email)
     if customer is None:
         customer = Customer(email=email, first_name=record.first_name)
         session.add(customer)
+        if known is not None:
+            known.customers[email] = customer
     elif record.first_name:
         customer.first_name = record.first_name
-    order = session.scalar(select(Order).where(Order.number == record.number))
+    if known is None:
+        order = session.scalar(select(Order).where(Order.number == record.number))
+    else:
+        order = known.orders.get(record.number)
     created = order is None
     if order is None:
         order = Order(number=record.number)
         session.add(order)
+        if known is not None:
+            known.orders[record.number] = order
     order.customer = customer
     order.email = email
     order.postcode = record.postcode.replace(" ", "").upper()
@@ -153,6 +203,7 @@ def upsert_order(session: Session, record: OrderIn) -> bool:
     )
     order.placed_at = record.placed_at
     order.status = record.status
+    order.language = record.language
     order.promised_delivery = record.promised_delivery
     order.revised_delivery = record.revised_delivery
     order.lines = [OrderLine(**line.model_dump()) for line in record.lines]
@@ -169,13 +220,17 @@ def upsert_order(session: Session, record: OrderIn) -> bool:
     return created
 
 
-def import_records(session: Session, records: list[dict]) -> ImportReport:
-    """Validate and upsert each record; bad ones are reported, good ones kept."""
+def import_records(
+    session: Session, records: list[dict], numbers: NumberStyle = "cmd"
+) -> ImportReport:
+    """Validate and upsert each record; bad ones are reported, good ones kept.
+
+    ``numbers``: how the shop numbers its orders (``numbers.number_style``)."""
     report = ImportReport()
     for position, raw in enumerate(records, start=1):
         label = f"record {position}" + (f" ({raw.get('number')})" if isinstance(raw, dict) else "")
         try:
-            record = OrderIn.model_validate(raw)
+            record = OrderIn.model_validate(raw, context={"numbers": numbers})
         except ValidationError as error:
             report.errors.append(f"{label}: {_problems(error)}")
             continue

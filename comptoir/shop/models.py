@@ -51,10 +51,16 @@ class Order(ShopBase):
     postcode: Mapped[str] = mapped_column(String(16))
     last_name: Mapped[str] = mapped_column(String(80), default="")  # as on the order
     total: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), nullable=True)  # paid, in €
-    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Indexed: the delay-notice check reads only the orders placed in its window.
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     status: Mapped[str] = mapped_column(String(24))
+    # The shopper's language ("fr" or "en"): e-mails about the order are written in it.
+    language: Mapped[str] = mapped_column(String(2), default="fr", server_default="fr")
     promised_delivery: Mapped[date | None] = mapped_column(Date, nullable=True)
     revised_delivery: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # When the shop's platform last gave this order (live look-up or sync); None for an
+    # imported order. A live look-up within ``connector_cache_s`` of it is not repeated.
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     customer: Mapped[Customer] = relationship(back_populates="orders")
     lines: Mapped[list[OrderLine]] = relationship(
@@ -201,3 +207,23 @@ class ReturnEvent(ShopBase):
     note: Mapped[str] = mapped_column(Text, default="")
 
     return_request: Mapped[ReturnRequest] = relationship(back_populates="history")
+
+
+class ConnectorSync(ShopBase):
+    """The scheduled sync with the shop's platform: how far it got, who runs it now.
+
+    ``synced_until``: the next sync asks for the orders updated since then. The lease
+    (``lease_owner`` until ``lease_until``) lets one desk at a time run it.
+    """
+
+    __tablename__ = "shop_connector_sync"
+
+    platform: Mapped[str] = mapped_column(String(24), primary_key=True)
+    synced_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lease_owner: Mapped[str] = mapped_column(String(64), default="")
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_finished_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    last_orders: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(300), default="")

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from comptoir.i18n import Bilingual
 
+# ``example``: a number in the shop's numbering (``numbers.EXAMPLES``), e.g. CMD-10001.
 BAD_NUMBER = Bilingual(
-    "Je n'ai pas reconnu de numéro de commande. Il ressemble à CMD-10001 et figure dans "
+    "Je n'ai pas reconnu de numéro de commande. Il ressemble à {example} et figure dans "
     "l'e-mail de confirmation.",
-    "I couldn't find an order number there. It looks like CMD-10001 and is in your "
+    "I couldn't find an order number there. It looks like {example} and is in your "
     "confirmation email.",
+)
+# The shop's platform (connector) is down, too slow or refuses Comptoir's key.
+PLATFORM_UNAVAILABLE = Bilingual(
+    "Je n'arrive pas à consulter votre commande pour le moment : le système de la boutique "
+    "ne répond pas. Réessayez dans quelques minutes, ou un conseiller peut prendre le relais.",
+    "I can't look your order up right now: the shop's system isn't answering. Please try "
+    "again in a few minutes, or an agent can take over.",
 )
 REJECTED = Bilingual(
     "Je ne retrouve pas de commande correspondant à ces informations. Vérifions "

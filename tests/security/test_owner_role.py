@@ -46,8 +46,8 @@ def console_routes() -> list[tuple[str, str]]:
 
 
 def concrete(path: str, ticket_id: int) -> str:
-    """A route's path with real values in its parameters."""
-    path = re.sub(r"<ticket_id:int>", str(ticket_id), path)
+    """A route's path with real values in its parameters (every number: the ticket's id)."""
+    path = re.sub(r"<\w+:int>", str(ticket_id), path)
     return "/" + re.sub(r"<(\w+):str>", "R-2026-000001", path)
 
 

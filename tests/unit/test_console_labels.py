@@ -147,7 +147,7 @@ def expected() -> dict[str, set[str]]:
         "intent": set(domain_intents()),
         "step": set(BUSINESS_STEPS),
         "priority": {"normal", "high"},
-        "status": {*OPEN_STATUSES, *QUEUE_STATUSES, "handed_back", "resolved"},
+        "status": {*OPEN_STATUSES, *QUEUE_STATUSES, "handed_back", "resolved", "answered"},
         "order_status": set(ORDER_STATUSES),
         "return_status": set(RETURN_STATUSES),
         "role": set(ROLES),

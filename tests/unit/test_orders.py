@@ -82,3 +82,52 @@ def test_stuck_parcel_and_exception_offer_an_inquiry(shop):
     assert describe_order(load_order(shop, "CMD-10005"), "fr", date.today()).offer_inquiry
     assert describe_order(load_order(shop, "CMD-10010"), "fr", date.today()).offer_inquiry
     assert not describe_order(load_order(shop, "CMD-10002"), "fr", date.today()).offer_inquiry
+
+
+def test_times_with_an_offset_are_read_back_at_the_same_instant(shop):
+    """A Paris scan at 23:30 stays the 20th in Paris: SQLite keeps no offset, so the
+    importer stores UTC; read back as local wall time it would be a day late."""
+    from datetime import UTC, datetime
+
+    from comptoir.desk.db import as_utc
+
+    record = {
+        "number": "CMD-77001",
+        "email": "paris@example.fr",
+        "postcode": "75011",
+        "placed_at": "2026-11-18T23:50:00+01:00",
+        "status": "in_transit",
+        "lines": [{"sku": "S-1", "name": "Lampe", "qty": 1, "unit_price": 30}],
+        "shipments": [
+            {
+                "carrier": "Colissimo",
+                "tracking_number": "6A000000001",
+                "events": [{"at": "2026-11-20T23:30:00+01:00", "status": "in_transit"}],
+            }
+        ],
+    }
+    assert not import_records(shop, [record]).errors
+    shop.commit()
+    shop.expire_all()
+    order = load_order(shop, "CMD-77001")
+    assert as_utc(order.placed_at) == datetime(2026, 11, 18, 22, 50, tzinfo=UTC)
+    assert as_utc(order.shipments[0].events[0].at) == datetime(2026, 11, 20, 22, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("given", "style", "number"),
+    [
+        ("727", "digits", "727"),  # WooCommerce's own example order
+        ("#0727", "hash", "#727"),
+        ("ma commande 727 n'arrive pas", "digits", "727"),
+        ("il coûte 727 €", "digits", None),
+    ],
+)
+def test_short_platform_numbers_are_orders(given, style, number):
+    """A platform numbers its first orders with three digits: a field or a reply holding
+    only that number is the order; a short number inside a sentence needs a marker."""
+    from comptoir.shop.numbers import canonical_order_number
+
+    assert normalise_order_number(given, style) == number
+    if number and given.strip().lstrip("#").isdigit():
+        assert canonical_order_number(given, style) == number

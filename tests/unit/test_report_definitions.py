@@ -172,6 +172,17 @@ def test_an_offline_ticket_is_answered_when_closed_within_the_promised_working_h
     assert offline(None).within_promise is False, "past the deadline and still unanswered"
 
 
+def test_an_offline_ticket_answered_by_e_mail_counts_its_first_answer_not_its_closing():
+    created = datetime(2026, 11, 6, 20, 0, tzinfo=UTC)  # Friday 21:00 Paris, after hours
+    answered_at = datetime(2026, 11, 9, 9, 0, tzinfo=UTC)  # Monday 10:00 Paris: 1 h open
+    # The shopper replied, the ticket came back, and an agent resolved it a week later.
+    closed = answered_at + timedelta(days=7)
+    ticket = TicketRecord(9, "shopper_request", created, closed, True, answered_at)
+    facts = ticket_facts(ticket, ConversationRecord("c-5", created), HOURS, 12, LATER)
+    assert facts.first_response_s == (answered_at - created).total_seconds()
+    assert facts.first_response_business_s == 3600 and facts.within_promise is True
+
+
 def test_csat_and_response_rate_count_scores_over_scores_and_over_conversations():
     scores = [5, 4, 2, None, None]
     facts = [conversation_facts(answered(score=s), LATER) for s in scores]

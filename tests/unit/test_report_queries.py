@@ -24,7 +24,7 @@ from comptoir.desk.reports.period import Period, PeriodError, parse_period
 from comptoir.desk.reports.queries import ReportContext, build_report
 from comptoir.desk.reports.rollup import refresh
 from comptoir.desk.reports.tables import ReportConversation, ReportTicket
-from comptoir.desk.retention import delete_from_desk
+from comptoir.desk.retention import PurgeReport, delete_from_desk
 from comptoir.desk.schema import upgrade_schema
 from comptoir.desk.store import Conversation, ConversationStore, Message
 from comptoir.desk.tickets import Ticket
@@ -396,18 +396,12 @@ async def test_a_pass_reads_only_what_changed_and_forgets_deleted_conversations(
     async with sessions() as session:
         facts = await session.get(ReportConversation, "c-answer")
     assert (facts.contained, facts.handed_off) == (True, True), "its answer is > 72 h old"
-    await delete_from_desk(sessions, ["c-answer"], _Report())
+    await delete_from_desk(sessions, ["c-answer"], PurgeReport())
     async with sessions() as session:
         left = await session.scalars(select(ReportConversation.conversation_id))
         assert "c-answer" not in set(left)
     report = await build_report(world.context, WEEK)
     assert report["headline"]["conversations"]["value"] == 4
-
-
-class _Report:
-    """What ``delete_from_desk`` counts into."""
-
-    tickets = messages = conversations = 0
 
 
 @pytest.mark.parametrize(

@@ -132,3 +132,29 @@ def test_action_server_wants_rasa_bearer_token():
     assert not is_authorised(request_with({"Authorization": "Bearer change-me"}), GOOD)
     assert not is_authorised(request_with({"Authorization": GOOD}), GOOD)
     assert not is_authorised(request_with({"Authorization": "Bearer "}), "")
+
+
+def test_rasa_never_receives_the_platform_or_mail_credentials(tmp_path):
+    """Rasa only talks to the desk and the action server: a leak from its process (a
+    crash dump, a debug endpoint) must not give away the shop's API key or SMTP login."""
+    from comptoir.stack import Stack, StackConfig
+
+    extra = {
+        "COMPTOIR_CONNECTOR_KEY": "ck_live_key",
+        "COMPTOIR_CONNECTOR_SECRET": "cs_live_secret",
+        "COMPTOIR_SMTP_PASSWORD": "smtp-password",
+    }
+    config = StackConfig(
+        model_path=tmp_path / "model.tar.gz",
+        run_dir=tmp_path / "run",
+        rasa_port=5005,
+        actions_port=5055,
+        desk_port=8000,
+        knowledge_dir=tmp_path,
+        extra_env=extra,
+    )
+    stack = Stack(config)
+    rasa = stack.environment_for("rasa")
+    assert not set(extra) & set(rasa)
+    assert stack.environment_for("actions")["COMPTOIR_CONNECTOR_KEY"] == "ck_live_key"
+    assert stack.environment_for("desk")["COMPTOIR_SMTP_PASSWORD"] == "smtp-password"

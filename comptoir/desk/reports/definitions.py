@@ -78,6 +78,8 @@ class TicketRecord:
     created_at: datetime
     closed_at: datetime | None = None
     offline: bool = False
+    # The first answer by e-mail the mail server accepted (a refused one reached nobody).
+    answered_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -226,9 +228,11 @@ def conversation_facts(conversation: ConversationRecord, now: datetime) -> Conve
 def first_answer(ticket: TicketRecord, messages: Sequence[MessageRecord]) -> datetime | None:
     """When the shopper got a person's answer: the agent's first own message in the
     chat while the ticket was open (not "Camille has joined"); an offline ticket is
-    answered by e-mail, so when an agent closed it."""
+    answered by e-mail: when the first answer's e-mail was sent (one refused or never
+    sent does not count), else, for one resolved without an e-mail (a phone call), when
+    an agent resolved it."""
     if ticket.offline:
-        return ticket.closed_at
+        return ticket.answered_at or ticket.closed_at
     replies = [
         m.at
         for m in messages

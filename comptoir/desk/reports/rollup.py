@@ -1,7 +1,8 @@
 """Keep the reports' facts up to date, reading only what changed since the last pass.
 
 A pass finds the conversations touched since the previous one (a new message, a ticket
-opened or closed, a score, a vote) and those whose facts were waiting for time to pass
+opened or closed, an e-mail of a ticket's thread written or sent, a score, a vote) and
+those whose facts were waiting for time to pass
 (an answer's 24 h, an offline promise's deadline), reads them whole, applies
 ``definitions`` and upserts the facts, 500 conversations per short transaction so
 that the desk's own writes never wait long behind it; then it sums again the hourly
@@ -19,11 +20,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, or_, select, union
+from sqlalchemy import Select, and_, case, delete, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from comptoir.calendar import BusinessHours
 from comptoir.desk.db import as_utc, utc_now
+from comptoir.desk.mail.outbox import OutboxMail
 from comptoir.desk.reports.definitions import (
     ConversationRecord,
     MessageRecord,
@@ -41,6 +43,7 @@ from comptoir.desk.reports.tables import (
 )
 from comptoir.desk.reports.vote_counts import recount_votes
 from comptoir.desk.store import Conversation, Message
+from comptoir.desk.ticket_mail import OUT, TicketMail
 from comptoir.desk.tickets import Ticket
 from comptoir.desk.votes import Feedback, Satisfaction
 
@@ -73,12 +76,41 @@ async def _changed(session: AsyncSession, since: datetime | None, now: datetime)
         select(Conversation.id).where(Conversation.updated_at > since),
         select(Ticket.conversation_id).where(Ticket.created_at > since),
         select(Ticket.conversation_id).where(Ticket.closed_at > since),
+        # An answer or a reply (a reply reopens a resolved ticket: closed_at is cleared,
+        # which no timestamp of the ticket shows), and an answer's e-mail leaving.
+        _threads().where(TicketMail.created_at > since),
+        _threads()
+        .join(OutboxMail, OutboxMail.id == TicketMail.outbox_id)
+        .where(OutboxMail.sent_at > since),
         select(Satisfaction.conversation_id).where(Satisfaction.created_at > since),
         select(Feedback.conversation_id).where(Feedback.created_at > since),
         select(ReportConversation.conversation_id).where(ReportConversation.recheck_at <= now),
         select(ReportTicket.conversation_id).where(ReportTicket.recheck_at <= now),
     )
     return sorted(cid for cid in await session.scalars(query) if cid)
+
+
+def _threads() -> Select:
+    """The conversations of tickets with e-mails (filtered by the caller)."""
+    return select(Ticket.conversation_id).join(TicketMail, TicketMail.ticket_id == Ticket.id)
+
+
+async def _first_sent(session: AsyncSession, ids: list[str]) -> dict[int, datetime]:
+    """When each ticket of these conversations had its first answer by e-mail accepted
+    by the mail server. An answer refused, failed or still waiting in the outbox has
+    not reached the shopper: it is no first response (yet)."""
+    rows = await session.execute(
+        select(TicketMail.ticket_id, func.min(OutboxMail.sent_at))
+        .join(OutboxMail, OutboxMail.id == TicketMail.outbox_id)
+        .join(Ticket, Ticket.id == TicketMail.ticket_id)
+        .where(
+            Ticket.conversation_id.in_(ids),
+            TicketMail.direction == OUT,
+            OutboxMail.status == "sent",
+        )
+        .group_by(TicketMail.ticket_id)
+    )
+    return {ticket_id: as_utc(sent) for ticket_id, sent in rows if sent is not None}
 
 
 async def _records(session: AsyncSession, ids: list[str]) -> list[ConversationRecord]:
@@ -117,10 +149,12 @@ async def _records(session: AsyncSession, ids: list[str]) -> list[ConversationRe
             Ticket.request,
         ).where(Ticket.conversation_id.in_(ids))
     )
+    sent = await _first_sent(session, ids)
     for tid, cid, reason, created, closed, email, request in rows:
         closed_at = as_utc(closed) if closed else None
         offline = bool(email) and bool(request)
-        tickets[cid].append(TicketRecord(tid, reason, as_utc(created), closed_at, offline))
+        record = TicketRecord(tid, reason, as_utc(created), closed_at, offline, sent.get(tid))
+        tickets[cid].append(record)
     votes: dict[str, list[str]] = defaultdict(list)
     rows = await session.execute(
         select(Feedback.conversation_id, Feedback.vote).where(Feedback.conversation_id.in_(ids))

@@ -39,6 +39,8 @@
       rate: "Comment s'est passée cette discussion ?",
       star: "{n} sur 5",
       rated: "Merci ! À bientôt.",
+      transcript: "Recevoir la conversation par e-mail",
+      transcriptFailed: "La demande n'a pas pu aboutir. Réessayez dans un instant.",
       other: "English",
       otherLabel: "Switch to English",
       unread: "{n} message(s) non lu(s)",
@@ -48,6 +50,7 @@
       agent: "Conseiller",
       tooLong: "Ce message est trop long : {n} caractères au plus.",
       refused: "Ce message n'a pas pu être envoyé.",
+      notices: "Informations de la boutique",
     },
     en: {
       open: "Open the chat with customer service",
@@ -70,6 +73,8 @@
       rate: "How was this chat?",
       star: "{n} out of 5",
       rated: "Thank you! See you soon.",
+      transcript: "Get this conversation by e-mail",
+      transcriptFailed: "The request did not go through. Please try again in a moment.",
       other: "Français",
       otherLabel: "Passer en français",
       unread: "{n} unread message(s)",
@@ -79,6 +84,7 @@
       agent: "Agent",
       tooLong: "This message is too long: {n} characters at most.",
       refused: "This message could not be sent.",
+      notices: "News from the shop",
     },
   };
 
@@ -224,6 +230,8 @@
     ".qr,.vote,.stars{display:flex;flex-wrap:wrap;gap:6px;align-self:flex-start}" +
     ".vote{align-items:center;font-size:13px;color:#4a4a4a}.vote button{padding:3px 10px;line-height:0;color:var(--c)}" +
     ".typing{font-size:13px;color:#4a4a4a;padding:0 14px 6px}.typing[hidden]{display:none}" +
+    ".notices{background:#eef5f1;color:#1d3b2c;font-size:13px;padding:6px 12px;border-bottom:1px solid #cfe3d7}.notices:empty{padding:0;border:0}.notices p{margin:2px 0;white-space:pre-wrap}" +
+    ".msg.notice{border-left:3px solid var(--c)}" +
     ".status{background:#fff4d6;color:#5c4400;font-size:13px;padding:6px 12px}.status[hidden]{display:none}" +
     "form{display:flex;border-top:1px solid #e4e1dc}" +
     "textarea{flex:1;resize:none;border:0;padding:12px;font:inherit;min-height:48px;max-height:120px;color:#1d1d1f}" +
@@ -238,6 +246,7 @@
     '<header><div class="who"><h2 id="cw-title"></h2><p class="subtitle"></p></div>' +
     '<button type="button" class="lang"></button><button type="button" class="close"><span aria-hidden="true">✕</span><span class="sr"></span></button></header>' +
     '<div class="bar"><button type="button" class="chip human"></button><button type="button" class="chip end"></button></div>' +
+    '<div class="notices" role="status"></div>' +
     '<div class="status" role="status" hidden></div>' +
     '<div class="log" role="log" tabindex="0" aria-live="polite" aria-relevant="additions"></div>' +
     '<div class="typing" hidden aria-hidden="true"></div>' +
@@ -254,6 +263,7 @@
   var input = $("textarea");
   var statusBar = $(".status");
   var typing = $(".typing");
+  var noticeBox = $(".notices");
 
   function paintStrings() {
     launcher.setAttribute("aria-label", state.unread ? t("open") + " — " + t("unread", state.unread) : t("open"));
@@ -271,6 +281,7 @@
     input.maxLength = MAX;
     $(".send").textContent = t("send");
     log.setAttribute("aria-label", t("messages"));
+    noticeBox.setAttribute("aria-label", t("notices"));
     typing.textContent = t("typing");
     panel.setAttribute("lang", lang);
     if (!navigator.onLine) showStatus(t("offline"));
@@ -370,7 +381,9 @@
       scrollDown();
       return;
     }
-    clearQuickReplies();
+    // The shop's notice follows an answer: the answer's buttons stay usable above it.
+    var notice = custom.kind === "shop_notice";
+    if (!notice) clearQuickReplies();
     var sender = message.sender === "agent" ? "agent" : "bot";
     state.withAgent = sender === "agent" && !custom.closed;
     if (sender === "agent") typing.hidden = true;
@@ -379,7 +392,7 @@
     } else if (sender === "agent") {
       bubble("agent", "<p><strong>" + escapeHtml(custom.agent_name || t("agent")) + "</strong></p>" + markdown(message.text));
     } else {
-      bubble(sender, markdown(message.text));
+      bubble(sender, markdown(message.text), notice ? "notice" : "");
     }
     if (custom.kind === "knowledge_answer" && custom.article_id) voteRow(custom);
     quickReplies(message.buttons);
@@ -452,6 +465,30 @@
     flush();
   }
 
+  /** The shop's signed-in shopper (data-customer-*), or null for a guest. */
+  function signedCustomer() {
+    if (!data.customerEmail || !data.customerSignature) return null;
+    var customer = { email: data.customerEmail, signature: data.customerSignature };
+    if (/^\d+$/.test(data.customerExpires || "")) customer.expires = Number(data.customerExpires);
+    return customer;
+  }
+
+  /** A signed-in shopper opens a new chat: the bot may speak first (a late order). */
+  function hello() {
+    if (!signedCustomer()) return Promise.resolve();
+    return api("POST", "/hello", { lang: lang, customer: signedCustomer() })
+      .then(function (response) {
+        return response.ok ? response.json() : { messages: [] };
+      })
+      .then(function (reply) {
+        keepToken(reply);
+        (reply.messages || []).forEach(function (m) {
+          show(m, true);
+        });
+      })
+      .catch(function () {});
+  }
+
   function flush() {
     if (state.sending || !state.outbox.length) return;
     if (!navigator.onLine) {
@@ -464,10 +501,7 @@
     var body = { text: item.text, lang: lang, client_id: item.client_id };
     if (item.label) body.label = item.label;
     if (langChosen) body.lang_chosen = true;
-    if (data.customerEmail && data.customerSignature) {
-      body.customer = { email: data.customerEmail, signature: data.customerSignature };
-      if (/^\d+$/.test(data.customerExpires || "")) body.customer.expires = Number(data.customerExpires);
-    }
+    if (signedCustomer()) body.customer = signedCustomer();
     api("POST", "/messages", body)
       .then(function (response) {
         return response.json().then(function (reply) {
@@ -588,10 +622,31 @@
     };
   }
 
+  /** The shop's active notices, at the top of the chat, in its language (as text). */
+  function loadNotices() {
+    var asked = lang;
+    fetch(BASE + "/api/notices?language=" + asked)
+      .then(function (response) {
+        return response.ok ? response.json() : { notices: [] };
+      })
+      .then(function (answer) {
+        if (asked !== lang) return; // switched meanwhile: the other answer shows
+        noticeBox.textContent = "";
+        (answer.notices || []).forEach(function (item) {
+          var line = document.createElement("p");
+          line.textContent = item.text;
+          line.setAttribute("lang", item.language);
+          noticeBox.appendChild(line);
+        });
+      })
+      .catch(function () {});
+  }
+
   // ---------------------------------------------------------------- open / close
   function start() {
     // First time the shopper opens the chat: only now is anything stored or requested.
     state.opened = true;
+    loadNotices();
     state.id = store.get("id", null);
     state.token = store.get("token", null);
     var fresh = !state.id || !state.token;
@@ -605,7 +660,7 @@
       var el = bubble("shopper", markdown(item.label || item.text), "pending");
       el.dataset.client = item.client_id;
     });
-    var loaded = fresh ? Promise.resolve() : poll();
+    var loaded = fresh ? hello() : poll();
     loaded.then(function () {
       if (!state.lastSeq && !state.outbox.length) {
         state.lastBot = null;
@@ -658,8 +713,35 @@
       group.appendChild(button);
     });
     log.appendChild(group);
+    if (state.lastSeq) transcriptButton();
     group.querySelector("button").focus();
     scrollDown();
+  }
+
+  /** The chat by e-mail, to an address the desk already knows (it says which, or why not). */
+  function transcriptButton() {
+    var row = document.createElement("div");
+    row.className = "stars";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.textContent = t("transcript");
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      api("POST", "/transcript")
+        .then(function (response) {
+          return response.json();
+        })
+        .then(function (reply) {
+          note(reply.message || t("transcriptFailed")).setAttribute("role", "status");
+          button.disabled = !!reply.ok;
+        })
+        .catch(function () {
+          note(t("transcriptFailed"));
+          button.disabled = false;
+        });
+    });
+    row.appendChild(button);
+    log.appendChild(row);
   }
 
   launcher.addEventListener("click", function () {
@@ -677,6 +759,7 @@
     store.set("lang", lang);
     store.set("langChosen", true);
     paintStrings();
+    if (state.opened) loadNotices();
     input.focus();
   });
   $("form").addEventListener("submit", function (event) {

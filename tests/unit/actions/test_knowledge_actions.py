@@ -6,6 +6,7 @@ what the shopper would see for one kind of article, whatever the ranking does.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,6 +14,7 @@ import pytest
 
 from actions import services
 from actions.knowledge import ActionAnswerKnowledge
+from comptoir.desk.shop_notices import answer_topics
 from comptoir.kb.articles import Article, split_sections
 from tests.unit.actions.conftest import load_tracker, run_action
 
@@ -112,6 +114,21 @@ async def test_a_delivery_cost_article_offers_nothing(knowledge):
     outcome = await run_action(ActionAnswerKnowledge(), load_tracker("knowledge_question"))
     assert outcome.buttons == {}
     assert "offer" not in outcome.customs[0]
+
+
+async def test_the_answer_says_what_its_article_is_about(knowledge):
+    # The desk adds the shop's delivery notice after a delivery answer: it reads the
+    # article's folder and tags from the message, the action knows them.
+    filed = dataclasses.replace(SHIPPING, path=Path("knowledge/fr/livraison/livraison-frais.md"))
+    knowledge.result = answering(filed)
+    outcome = await run_action(ActionAnswerKnowledge(), load_tracker("knowledge_question"))
+    custom = outcome.customs[0]
+    assert custom["article_section"] == "livraison"
+    assert custom["article_tags"] == ["livraison", "frais"]
+    assert answer_topics(custom) == {"delivery"}
+    knowledge.result = answering(RETURN)
+    outcome = await run_action(ActionAnswerKnowledge(), load_tracker("knowledge_question"))
+    assert answer_topics(outcome.customs[0]) == {"returns"}
 
 
 async def test_the_editors_offer_wins_over_the_inferred_one(knowledge):

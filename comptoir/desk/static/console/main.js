@@ -8,6 +8,8 @@ import { $, el, fill } from "./dom.js";
 import * as editorPage from "./editor.js";
 import { label, mountLanguageSwitch, onLanguageChange, t } from "./i18n.js";
 import * as lockoutsPage from "./lockouts.js";
+import * as noticesPage from "./notices.js";
+import * as outboxPage from "./outbox.js";
 import * as queuePage from "./queue.js";
 import * as reportsPage from "./reports.js";
 
@@ -15,10 +17,12 @@ const PAGES = [
   { roles: ["agent", "admin"], page: queuePage, view: "console", box: "app" },
   { roles: ["agent", "admin"], page: lockoutsPage, view: "console", box: "app" },
   { roles: ["editor", "admin"], page: editorPage, view: "console", box: "editor" },
+  { roles: ["editor", "admin"], page: noticesPage, view: "console", box: "notices" },
   { roles: ["admin", "owner"], page: reportsPage, view: "reports", box: "reports" },
+  { roles: ["agent", "admin"], page: outboxPage, view: "mail", box: "outbox" },
 ];
 // Each view's entry in the navigation (a sentence key) and its address.
-const VIEWS = { console: { key: "viewConsole", hash: "" }, reports: { key: "viewReports", hash: "#reports" } };
+const VIEWS = { console: { key: "viewConsole", hash: "" }, reports: { key: "viewReports", hash: "#reports" }, mail: { key: "viewMail", hash: "#emails" } };
 
 const session = { agent: null, active: () => session.agent !== null };
 let pages = [];

@@ -5,6 +5,7 @@ import { api } from "./api.js";
 import { $, el, fill } from "./dom.js";
 import { isKnown, label, language, onLanguageChange, t } from "./i18n.js";
 import { liveSocket } from "./socket.js";
+import { showEmails } from "./ticket_mail.js";
 
 const RETURN_STATUSES = ["label_sent", "in_transit", "received", "inspected", "refunded", "exchanged", "repaired", "rejected"];
 const TYPING_SHOWN_MS = 4000;
@@ -46,6 +47,22 @@ function queueStatus(ticket) {
   return label("status", ticket.status);
 }
 
+/** When the promised answer is due, in the agent's language and time, and a badge in
+ * words once it is soon or late (the desk computes the state; the queue reloads on a
+ * timer and at once when the desk reports a ticket overdue). */
+function dueLine(ticket) {
+  if (!ticket.due_at || !["waiting", "offline"].includes(ticket.status)) return null;
+  const options = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+  const time = new Date(ticket.due_at).toLocaleString(language() === "en" ? "en-GB" : "fr-FR", options);
+  const warn = ticket.due_state === "soon" || ticket.due_state === "late";
+  return el(
+    "div",
+    { class: "meta due", dataset: { due: ticket.due_state } },
+    t("dueBy", { time }),
+    warn ? el("span", { class: "badge " + ticket.due_state }, label("due_state", ticket.due_state)) : null,
+  );
+}
+
 function renderQueue() {
   const waiting = tickets.filter((ticket) => ticket.status === "waiting").length;
   const items = tickets.map((ticket) => {
@@ -67,6 +84,7 @@ function renderQueue() {
           .filter(Boolean)
           .join(" · "),
       ),
+      dueLine(ticket),
     );
     return el("li", {}, button);
   });
@@ -114,7 +132,7 @@ function renderSummary(ticket) {
   row(t("returnsTerm"), list(s.returns_opened, null, ", "));
   row(t("intentsTerm"), list(s.intents, "intent", " · "), { class: "intents" });
   row(t("stepsTerm"), list(s.steps, "step", " → "), { class: "steps" });
-  if (ticket.status === "offline") {
+  if (ticket.status === "offline" || ticket.status === "answered") {
     row(t("offlineTerm"), t("offlineAnswer", { email: ticket.contact_email || t("none") }));
     row(t("requestTerm"), ticket.request ? "« " + ticket.request + " »" : t("none"));
   }
@@ -211,11 +229,12 @@ function open(id) {
     const mine = selected.status === "claimed" && selected.agent_id === session.agent.id;
     $("claim").hidden = selected.status !== "waiting";
     $("handback").hidden = !mine;
-    $("resolve").hidden = !(mine || selected.status === "offline");
+    $("resolve").hidden = !(mine || selected.status === "offline" || selected.status === "answered");
     $("reply").hidden = !mine;
     if (changed) $("shopper-typing").hidden = true;
     if (mine) loadCanned();
     renderQueue();
+    showEmails(selected, open); // the e-mail thread, and the e-mail box out of hours
   });
 }
 
@@ -330,5 +349,5 @@ export function start(current) {
     onFrame,
     keepGoing: () => session.active(),
   });
-  setInterval(loadQueue, 15000);
+  setInterval(loadQueue, 15000); // also turns the due badges as time passes
 }
