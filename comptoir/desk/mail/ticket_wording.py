@@ -139,9 +139,3 @@ def transcript_content(*, language: str, shop: str, started: datetime, lines: li
         quoted_title=TRANSCRIPT_TITLE(language),
         after=(TRANSCRIPT_AFTER(language),),
     )
-
-
-def masked_address(address: str) -> str:
-    """``l•••@example.fr``: enough for the shopper to recognise their mailbox."""
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}•••@{domain}" if domain else "•••"

@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+import httpx
+
 from comptoir.settings import Settings
 from comptoir.shop.connectors.errors import (
     ConnectorError,
@@ -84,6 +86,26 @@ class Connector(abc.ABC):
         """
         async for _ in self.updated_since(datetime.now(UTC)):
             break
+
+    def json_body(
+        self, response: httpx.Response, what: str, *, status_detail: str = "", json_hint: str = ""
+    ) -> Any:
+        """The JSON of a 200 answer to ``what`` (``GET /orders``…), else
+        ``PlatformAnsweredBadly``: every platform's odd answer reads the same in the logs,
+        with the platform's own detail after the status (its error code or message) and
+        a hint on what is misconfigured when the answer is not JSON at all."""
+        if response.status_code != 200:
+            raise PlatformAnsweredBadly(
+                f"{self.name}: {what} answered HTTP {response.status_code}{status_detail}",
+                platform=self.name,
+                status=response.status_code,
+            )
+        try:
+            return response.json()
+        except ValueError:
+            raise PlatformAnsweredBadly(
+                f"{self.name}: {what} did not answer JSON{json_hint}", platform=self.name
+            ) from None
 
     def order(self, **fields: Any) -> OrderIn:
         """An ``OrderIn`` whose number is read in this platform's style."""

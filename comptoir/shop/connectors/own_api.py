@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 from pydantic import ValidationError
 
 from comptoir.settings import Settings
@@ -43,7 +42,7 @@ class OwnApiConnector(Connector):
         )
         if response.status_code == 404:
             return None
-        body = self._json(response, "GET /orders/{number}")
+        body = self.json_body(response, "GET /orders/{number}")
         return self._order(body, strict=True)
 
     async def updated_since(self, since: datetime) -> AsyncIterator[OrderIn]:
@@ -55,7 +54,7 @@ class OwnApiConnector(Connector):
             response = await self.http.request(
                 "GET", f"{self.base_url}/orders", params=params, headers=self.headers
             )
-            page = self._json(response, "GET /orders")
+            page = self.json_body(response, "GET /orders")
             if not isinstance(page, dict) or not isinstance(page.get("orders"), list):
                 raise PlatformAnsweredBadly(
                     "http: GET /orders did not answer {orders: [...], next_cursor}",
@@ -68,20 +67,6 @@ class OwnApiConnector(Connector):
             cursor = page.get("next_cursor")
             if not cursor:
                 return
-
-    def _json(self, response: httpx.Response, what: str) -> Any:
-        if response.status_code != 200:
-            raise PlatformAnsweredBadly(
-                f"http: {what} answered HTTP {response.status_code}",
-                platform=self.name,
-                status=response.status_code,
-            )
-        try:
-            return response.json()
-        except ValueError:
-            raise PlatformAnsweredBadly(
-                f"http: {what} did not answer JSON", platform=self.name
-            ) from None
 
     def _order(self, raw: Any, *, strict: bool) -> OrderIn | None:
         """The order, or (in a listing) None and a log line when it cannot be read."""

@@ -140,21 +140,12 @@ class PrestaShopConnector(Connector):
             params={"output_format": "JSON", **params},
             auth=self.auth,
         )
-        if response.status_code != 200:
-            raise PlatformAnsweredBadly(
-                f"prestashop: GET /api/{resource} answered HTTP {response.status_code}"
-                f"{_error_text(response)}",
-                platform=self.name,
-                status=response.status_code,
-            )
-        try:
-            body = response.json()
-        except ValueError:
-            raise PlatformAnsweredBadly(
-                f"prestashop: GET /api/{resource} did not answer JSON (is the webservice "
-                "enabled, and the address the shop's root?)",
-                platform=self.name,
-            ) from None
+        body = self.json_body(
+            response,
+            f"GET /api/{resource}",
+            status_detail=_error_text(response) if response.status_code != 200 else "",
+            json_hint=" (is the webservice enabled, and the address the shop's root?)",
+        )
         if body in ([], {}):
             return []
         if not isinstance(body, dict) or not isinstance(body.get(resource), list):

@@ -185,19 +185,12 @@ class ShopifyConnector(Connector):
             headers=self.headers,
             retry_when=throttle_wait,
         )
-        if response.status_code != 200:
-            raise PlatformAnsweredBadly(
-                f"shopify: the GraphQL endpoint answered HTTP {response.status_code}"
-                " (is the address the shop's myshopify.com one, and the API version valid?)",
-                platform=self.name,
-                status=response.status_code,
-            )
-        try:
-            body = response.json()
-        except ValueError:
-            raise PlatformAnsweredBadly(
-                "shopify: the GraphQL endpoint did not answer JSON", platform=self.name
-            ) from None
+        body = self.json_body(
+            response,
+            "the GraphQL endpoint",
+            status_detail=" (is the address the shop's myshopify.com one, and the API version "
+            "valid?)",
+        )
         self._raise_for_errors(body)
         orders = ((body.get("data") or {}).get("orders") or {}) if isinstance(body, dict) else {}
         if not isinstance(orders, dict) or not isinstance(orders.get("nodes"), list):

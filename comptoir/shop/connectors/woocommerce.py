@@ -215,23 +215,17 @@ class WooCommerceConnector(Connector):
         return [raw for raw in body if isinstance(raw, dict)], pages
 
     def _json(self, response: httpx.Response, what: str) -> Any:
+        """The body, with WooCommerce's error code (``woocommerce_rest_…``) on a refusal."""
+        code = ""
         if response.status_code != 200:
-            code = ""
             with contextlib.suppress(ValueError, AttributeError):
                 code = str(response.json().get("code", ""))[:80]
-            raise PlatformAnsweredBadly(
-                f"woocommerce: {what} answered HTTP {response.status_code} {code}".rstrip(),
-                platform=self.name,
-                status=response.status_code,
-            )
-        try:
-            return response.json()
-        except ValueError:
-            raise PlatformAnsweredBadly(
-                f"woocommerce: {what} did not answer JSON (is the address the shop's "
-                "WordPress, with pretty permalinks?)",
-                platform=self.name,
-            ) from None
+        return self.json_body(
+            response,
+            what,
+            status_detail=f" {code}".rstrip(),
+            json_hint=" (is the address the shop's WordPress, with pretty permalinks?)",
+        )
 
     async def _mapped(self, raw: dict[str, Any], *, strict: bool) -> OrderIn | None:
         meta = {
